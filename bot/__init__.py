@@ -1,0 +1,1 @@
+"""The civic-digest application: settings, CLI, Telegram handlers, digests and delivery."""

@@ -1,0 +1,70 @@
+"""The `civic-digest` command line: one sub-command per module in `bot.commands`.
+
+Each command module exposes `HELP`, `add_arguments(parser)` and `main(args, settings) -> int`,
+and imports its heavy dependencies inside `main`, so that `civic-digest classify` does not pay
+for aiogram.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from bot.config import MissingTokenError, load_settings
+from bot.logs import setup_logging
+
+COMMANDS: dict[str, str] = {
+    "run": "bot.commands.run",
+    "poll": "bot.commands.poll",
+    "deliver": "bot.commands.deliver",
+    "preview": "bot.commands.preview",
+    "search": "bot.commands.search",
+    "classify": "bot.commands.classify",
+    "reclassify": "bot.commands.reclassify",
+    "feeds": "bot.commands.feeds",
+    "health": "bot.commands.health",
+    "backup": "bot.commands.backup",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="civic-digest",
+        description="News digests on NGOs, civil society and public policy in Kazakhstan.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # a command not built yet
+        sub = commands.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(sub)
+        sub.set_defaults(command_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["run", *(argv or [])])
+    try:
+        settings = load_settings()
+    except ValidationError as exc:
+        print(f"civic-digest: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, settings.log_format)
+    try:
+        return int(args.command_module.main(args, settings))
+    except MissingTokenError as exc:
+        print(f"civic-digest: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,143 @@
+"""The SQLite connection pair, the write lock and the migrations runner.
+
+One connection writes (serialised by an asyncio lock, so that one feed refresh is one
+transaction even when many run concurrently); another reads, which WAL lets proceed while a
+write is in progress. aiosqlite runs each connection on its own thread, so the event loop
+never waits on the disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class ArchiveError(RuntimeError):
+    """The archive cannot be used (FTS5 missing, file unreadable, migration failed)."""
+
+
+async def _configure(conn: aiosqlite.Connection) -> None:
+    conn.row_factory = aiosqlite.Row
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def _migration_files() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every packaged migration, in version order."""
+    found = []
+    for entry in resources.files("feeds.archive.migrations").iterdir():
+        name = entry.name
+        if not name.endswith(".sql"):
+            continue
+        version = int(name.split("_", 1)[0])
+        found.append((version, name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Database:
+    """Owns the connections; the stores borrow them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._writer = await aiosqlite.connect(self.path, isolation_level=None)
+            await _configure(self._writer)
+            await self._writer.execute("PRAGMA journal_mode = WAL")
+            await self._check_fts5(self._writer)
+            await self._migrate(self._writer)
+            self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+            await _configure(self._reader)
+            await self._reader.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as exc:
+            await self.close()
+            raise ArchiveError(f"cannot open the archive at {self.path}: {exc}") from exc
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise ArchiveError("the archive is closed")
+        return self._reader
+
+    @property
+    def writer(self) -> aiosqlite.Connection:
+        """The write connection, for use inside `transaction()` only."""
+        if self._writer is None:
+            raise ArchiveError("the archive is closed")
+        return self._writer
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One atomic unit of writes: all of it is stored, or none of it."""
+        async with self._write_lock:
+            conn = self.writer
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+
+    @staticmethod
+    async def _check_fts5(conn: aiosqlite.Connection) -> None:
+        # Fail at start-up, not at the first search, when the linked SQLite lacks FTS5.
+        try:
+            await conn.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
+            await conn.execute("DROP TABLE temp.fts5_probe")
+        except sqlite3.OperationalError as exc:
+            raise ArchiveError("this SQLite library has no FTS5; install one that does") from exc
+
+    @staticmethod
+    async def _migrate(conn: aiosqlite.Connection) -> None:
+        """Apply, in order, every packaged migration not yet recorded. Forward only."""
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+            " applied_at TEXT NOT NULL DEFAULT (datetime('now')))"
+        )
+        cursor = await conn.execute("SELECT version FROM schema_migrations")
+        applied = {row[0] for row in await cursor.fetchall()}
+        for version, name, sql in _migration_files():
+            if version in applied:
+                continue
+            log.info("applying migration %s", name)
+            # executescript commits first and runs the script as its own statements, so the
+            # script wraps itself in BEGIN/COMMIT and records its version inside that unit.
+            script = (
+                "BEGIN IMMEDIATE;\n"
+                + sql
+                + f"\nINSERT INTO schema_migrations(version, name) VALUES ({version}, '{name}');"
+                + "\nCOMMIT;"
+            )
+            try:
+                await conn.executescript(script)
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
+                raise ArchiveError(f"migration {name} failed: {exc}") from exc

@@ -1,0 +1,137 @@
+"""News items: store the new ones of a refresh, record verdicts and summaries, read them back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import aiosqlite
+
+from feeds.archive.db import Database
+from feeds.models import Item, Verdict
+
+ITEM_COLUMNS = (
+    "items.id, items.source_id, items.guid, items.url, items.canonical_url, items.title,"
+    " items.text, items.language, items.published_at, items.fetched_at, items.content_hash,"
+    " items.relevant, items.score, items.topics, items.matched, items.summary, items.story_id"
+)
+
+
+def item_from_row(row: aiosqlite.Row | Sequence[Any]) -> Item:
+    (id_, source_id, guid, url, canonical_url, title, text, language, published_at, fetched_at,
+     content_hash, relevant, score, topics, matched, summary, story_id) = tuple(row)[:17]
+    verdict = None
+    if relevant is not None:
+        verdict = Verdict(
+            relevant=bool(relevant), score=float(score or 0.0),
+            topics=json.loads(topics), matched=json.loads(matched),
+        )
+    return Item(
+        id=id_, source_id=source_id, guid=guid, url=url, canonical_url=canonical_url,
+        title=title, text=text, language=language, published_at=published_at,
+        fetched_at=fetched_at, content_hash=content_hash, verdict=verdict, summary=summary,
+        story_id=story_id,
+    )
+
+
+async def insert_new_items(
+    conn: aiosqlite.Connection, items: Iterable[Item], stems: Iterable[tuple[str, str]]
+) -> list[Item]:
+    """Insert the items not already stored; returns the new ones with their ids.
+
+    An item is already stored when its feed has its guid or its canonical URL, or any
+    feed has its canonical URL (the same article syndicated twice). Runs inside the
+    caller's transaction.
+    """
+    new: list[Item] = []
+    for item, (title_stems, text_stems) in zip(items, stems, strict=True):
+        cursor = await conn.execute(
+            "SELECT 1 FROM items WHERE (source_id = ? AND guid = ?)"
+            " OR (canonical_url != '' AND canonical_url = ?) LIMIT 1",
+            (item.source_id, item.guid, item.canonical_url),
+        )
+        if await cursor.fetchone():
+            continue
+        verdict = item.verdict
+        cursor = await conn.execute(
+            "INSERT INTO items(source_id, guid, url, canonical_url, title, text, language,"
+            " published_at, fetched_at, content_hash, title_stems, text_stems, relevant, score,"
+            " topics, matched, classified_at, summary)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                item.source_id, item.guid, item.url, item.canonical_url, item.title, item.text,
+                item.language, item.published_at, item.fetched_at, item.content_hash,
+                title_stems, text_stems,
+                None if verdict is None else int(verdict.relevant),
+                None if verdict is None else verdict.score,
+                json.dumps(verdict.topics if verdict else [], ensure_ascii=False),
+                json.dumps(verdict.matched if verdict else [], ensure_ascii=False),
+                None if verdict is None else item.fetched_at,
+                item.summary,
+            ),
+        )
+        item.id = cursor.lastrowid
+        new.append(item)
+    return new
+
+
+class ItemStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, item_id: int) -> Item | None:
+        cursor = await self._db.reader.execute(
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,)
+        )
+        row = await cursor.fetchone()
+        return item_from_row(row) if row else None
+
+    async def count(self) -> int:
+        cursor = await self._db.reader.execute("SELECT COUNT(*) FROM items")
+        row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def iter_batches(self, batch_size: int = 500) -> list[list[Item]]:
+        """Every item, in id order, in batches (for re-scoring the archive)."""
+        batches: list[list[Item]] = []
+        last_id = 0
+        while True:
+            cursor = await self._db.reader.execute(
+                f"SELECT {ITEM_COLUMNS} FROM items WHERE id > ? ORDER BY id LIMIT ?",
+                (last_id, batch_size),
+            )
+            rows = await cursor.fetchall()
+            if not rows:
+                return batches
+            batch = [item_from_row(r) for r in rows]
+            batches.append(batch)
+            last_id = batch[-1].id or last_id
+
+    async def save_verdicts(self, verdicts: Iterable[tuple[int, Verdict]], now: float) -> None:
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE items SET relevant = ?, score = ?, topics = ?, matched = ?,"
+                " classified_at = ? WHERE id = ?",
+                [
+                    (int(v.relevant), v.score, json.dumps(v.topics, ensure_ascii=False),
+                     json.dumps(v.matched, ensure_ascii=False), now, item_id)
+                    for item_id, v in verdicts
+                ],
+            )
+
+    async def save_summaries(self, summaries: Iterable[tuple[int, str | None]]) -> None:
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE items SET summary = ? WHERE id = ?",
+                [(summary, item_id) for item_id, summary in summaries],
+            )
+
+    async def relevant_since(self, since: float, limit: int = 1000) -> list[Item]:
+        """Relevant items published at or after `since`, newest first."""
+        cursor = await self._db.reader.execute(
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE relevant = 1 AND published_at >= ?"
+            " ORDER BY published_at DESC, id DESC LIMIT ?",
+            (since, limit),
+        )
+        return [item_from_row(r) for r in await cursor.fetchall()]

@@ -1,0 +1,150 @@
+"""Words and their forms: tokenising, normalising and stemming in Russian, Kazakh and English.
+
+Search and the relevance filter both match on word forms, so they share this one module:
+an item indexed here and a query stemmed here always agree.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+
+import Stemmer
+
+KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+_LATIN_RE = re.compile(r"[a-z]")
+
+# Latin letters that look like Cyrillic ones; fixed only inside words that are mostly Cyrillic,
+# where they are typing accidents or spam tricks («HПO», «НКO»).
+_LATIN_TO_CYRILLIC = str.maketrans(
+    {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "k": "к",
+     "m": "м", "t": "т", "h": "н", "b": "в", "i": "і"}
+)
+# Zero-width and direction marks carry no meaning in a word and break matching.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e"))
+
+# Kazakh is agglutinative and has no Snowball stemmer: strip the commonest inflectional
+# endings (case, plural, possessive, a few derivational), longest first, keeping a stem of
+# at least three letters. Good enough for matching word forms, not a morphological analyser.
+_KAZAKH_SUFFIXES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            # plural
+            "лар", "лер", "дар", "дер", "тар", "тер",
+            # genitive
+            "ның", "нің", "дың", "дің", "тың", "тің",
+            # dative
+            "ға", "ге", "қа", "ке", "на", "не", "а", "е",
+            # locative
+            "да", "де", "та", "те", "нда", "нде",
+            # ablative
+            "дан", "ден", "тан", "тен", "нан", "нен",
+            # accusative
+            "ды", "ді", "ты", "ті", "ны", "ні", "н",
+            # instrumental
+            "мен", "бен", "пен", "менен", "бенен", "пенен",
+            # possessive
+            "ым", "ім", "м", "ың", "ің", "ң", "ы", "і", "сы", "сі", "мыз", "міз", "ымыз", "іміз",
+            "ыңыз", "іңіз", "ңыз", "ңіз",
+            # derivational that do not change the core meaning for matching
+            "лық", "лік", "дық", "дік", "тық", "тік", "шы", "ші", "шылар", "шілер",
+            "ғы", "гі", "қы", "кі", "дағы", "дегі", "тағы", "тегі",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+_KAZAKH_MIN_STEM = 3  # one more for one-letter endings, which are often part of the root
+
+_local = threading.local()
+
+
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    # PyStemmer objects are not thread-safe and the pipeline stems in worker threads,
+    # so each thread keeps its own. Cache size 0: news vocabulary rarely repeats in a batch.
+    cache: dict[str, Stemmer.Stemmer] | None = getattr(_local, "stemmers", None)
+    if cache is None:
+        cache = _local.stemmers = {}
+    stemmer = cache.get(language)
+    if stemmer is None:
+        stemmer = cache[language] = Stemmer.Stemmer(language, 0)
+    return stemmer
+
+
+def strip_invisible(text: str) -> str:
+    """Drop zero-width and bidi control characters and lone surrogates."""
+    text = text.translate(_INVISIBLE)
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        text = text.encode("utf-8", "replace").decode("utf-8", "replace")
+        text = "".join(ch for ch in text if not 0xD800 <= ord(ch) <= 0xDFFF)
+    return text
+
+
+def normalize(text: str) -> str:
+    """Case-fold, NFC, ё→е, invisible marks removed."""
+    text = unicodedata.normalize("NFC", strip_invisible(text))
+    return text.casefold().replace("ё", "е")
+
+
+def _fix_lookalikes(word: str) -> str:
+    if _CYRILLIC_RE.search(word) and _LATIN_RE.search(word):
+        return word.translate(_LATIN_TO_CYRILLIC)
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Normalised word tokens, in order, look-alike letters repaired."""
+    return [_fix_lookalikes(w) for w in _WORD_RE.findall(normalize(text))]
+
+
+def is_kazakh_word(word: str) -> bool:
+    return any(ch in KAZAKH_LETTERS for ch in word)
+
+
+def looks_kazakh(text: str) -> bool:
+    """True when the text has Kazakh-only letters: a strong signal of the language."""
+    return any(ch in KAZAKH_LETTERS for ch in text)
+
+
+def kazakh_stem(word: str) -> str:
+    """Strip Kazakh inflectional endings repeatedly, keeping at least three letters."""
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _KAZAKH_SUFFIXES:
+            keep = _KAZAKH_MIN_STEM + (1 if len(suffix) == 1 else 0)
+            if word.endswith(suffix) and len(word) - len(suffix) >= keep:
+                word = word[: -len(suffix)]
+                changed = True
+                break
+    return word
+
+
+def stem(word: str, language: str = "") -> str:
+    """The matching key of one normalised token.
+
+    Kazakh words (by their letters, or any Cyrillic word in a Kazakh text) go through the
+    Kazakh suffix stripper, other Cyrillic words through the Russian Snowball stemmer,
+    Latin words through the English one; digits and other scripts stay as they are.
+    """
+    if is_kazakh_word(word) or (language == "kk" and _CYRILLIC_RE.search(word)):
+        return kazakh_stem(word)
+    if _CYRILLIC_RE.search(word):
+        return str(_stemmer("russian").stemWord(word))
+    if _LATIN_RE.search(word):
+        return str(_stemmer("english").stemWord(word))
+    return word
+
+
+def stems(tokens: Iterable[str], language: str = "") -> list[str]:
+    """Stems of many tokens at once (batched through PyStemmer where it can be)."""
+    return [stem(t, language) for t in tokens]
+
+
+def stem_text(text: str, language: str = "") -> str:
+    """The stems of a text joined by spaces: what the archive indexes for word-form search."""
+    return " ".join(stems(tokenize(text), language))

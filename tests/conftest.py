@@ -1,0 +1,53 @@
+"""Shared fixtures: a real archive in a temporary folder, and the third-party data beside the repo."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from feeds.archive import Archive, connect_archive
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data (real third-party news); tests that need it skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED_DATA
+
+
+@pytest.fixture
+async def archive(tmp_path: Path) -> AsyncIterator[Archive]:
+    """A fresh, migrated archive in a real SQLite file."""
+    opened = await connect_archive(tmp_path / "archive.db")
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def wait_for(
+    condition: Callable[[], bool | Awaitable[bool]], timeout: float = 10.0, interval: float = 0.01
+) -> None:
+    """Wait until `condition` holds, failing the test after `timeout` seconds.
+
+    Tests synchronise on conditions with a deadline, never on fixed sleeps.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if isinstance(result, Awaitable):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)

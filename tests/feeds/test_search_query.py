@@ -1,0 +1,82 @@
+"""The query builder and the archive search: word forms, Kazakh prefixes, hostile input."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feeds.archive import Archive
+from feeds.archive.items import insert_new_items
+from feeds.models import Item
+from feeds.search import MARK_END, MARK_START, build_match, marked_to_html
+from feeds.textnorm import stem_text
+
+HOSTILE = ['"', "*", "AND(", "NEAR", "NEAR(a b)", "-x", "{title}", "", "   ", "x" * 5000,
+           "title:закон", "a OR", "NOT", "(", ")", "^", "\x00", "\u200b\u202e", "'; DROP TABLE items;--",
+           "<b>НКО</b>", "\ud800", "😀 НКО"]
+
+
+def _item(source_id: int, n: int, title: str, text: str, lang: str) -> Item:
+    now = time.time()
+    return Item(source_id=source_id, guid=f"g{n}", url=f"https://example.kz/{n}",
+                canonical_url=f"https://example.kz/{n}", title=title, text=text, language=lang,
+                published_at=now - n, fetched_at=now, content_hash=f"h{n}")
+
+
+@pytest.fixture
+async def filled(archive: Archive) -> Archive:
+    source, _ = await archive.sources.add("https://example.kz/rss", title="Example")
+    items = [
+        _item(source.id, 1, "Совет по взаимодействию с НПО",
+              "Заседание некоммерческих организаций прошло в Астане.", "ru"),
+        _item(source.id, 2, "Үкіметтік емес ұйымдардың форумы",
+              "Азаматтық қоғам өкілдері жиналды.", "kk"),
+        _item(source.id, 3, "Civil society organizations meet",
+              "Non-governmental organizations discussed the state social order.", "en"),
+    ]
+    async with archive.db.transaction() as conn:
+        await insert_new_items(conn, items, [(stem_text(i.title, i.language),
+                                              stem_text(i.text, i.language)) for i in items])
+    return archive
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_title"),
+    [
+        ("организации", "Совет по взаимодействию с НПО"),
+        ("некоммерческая организация", "Совет по взаимодействию с НПО"),
+        ("ұйымдар", "Үкіметтік емес ұйымдардың форумы"),
+        ("азаматтық", "Үкіметтік емес ұйымдардың форумы"),
+        ("organization", "Civil society organizations meet"),
+        ("НПО", "Совет по взаимодействию с НПО"),
+    ],
+)
+async def test_search_finds_word_forms(filled: Archive, query: str, expected_title: str) -> None:
+    hits = await filled.search.search(query)
+    assert [h.title for h in hits][:1] == [expected_title]
+
+
+async def test_snippet_marks_the_matched_word_form(filled: Archive) -> None:
+    [hit] = await filled.search.search("организация")
+    assert f"{MARK_START}организаций{MARK_END}" in hit.snippet_marked
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+async def test_hostile_queries_answer_without_error(filled: Archive, query: str) -> None:
+    hits = await filled.search.search(query)
+    assert isinstance(hits, list)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_build_match_never_raises(query: str) -> None:
+    match = build_match(query)
+    assert match is None or match.count('"') % 2 == 0
+
+
+def test_marked_snippet_is_escaped_before_highlighting() -> None:
+    marked = f"a <script> & {MARK_START}НКО{MARK_END}"
+    assert marked_to_html(marked) == "a &lt;script&gt; &amp; <b>НКО</b>"
