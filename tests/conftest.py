@@ -35,19 +35,19 @@ async def archive(tmp_path: Path) -> AsyncIterator[Archive]:
 
 
 async def wait_for(
-    condition: Callable[[], bool | Awaitable[bool]], timeout: float = 10.0, interval: float = 0.01
+    condition: Callable[[], bool | Awaitable[bool]], deadline: float = 10.0, interval: float = 0.01
 ) -> None:
-    """Wait until `condition` holds, failing the test after `timeout` seconds.
+    """Wait until `condition` holds, failing the test after `deadline` seconds.
 
     Tests synchronise on conditions with a deadline, never on fixed sleeps.
     """
-    deadline = time.monotonic() + timeout
+    give_up_at = time.monotonic() + deadline
     while True:
         result = condition()
         if isinstance(result, Awaitable):
             result = await result
         if result:
             return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
+        if time.monotonic() > give_up_at:
+            raise AssertionError(f"condition not met within {deadline} s")
         await asyncio.sleep(interval)

@@ -62,7 +62,7 @@ class SourceStore:
         row = await cursor.fetchone()
         return _source(row) if row else None
 
-    async def list(self, *, enabled_only: bool = False) -> list[Source]:
+    async def all(self, *, enabled_only: bool = False) -> list[Source]:
         where = " WHERE enabled = 1" if enabled_only else ""
         cursor = await self._db.reader.execute(f"SELECT {_COLUMNS} FROM sources{where} ORDER BY id")
         return [_source(r) for r in await cursor.fetchall()]
