@@ -11,11 +11,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from feeds.archive.db import ArchiveError, Database
+from feeds.archive.digests import DigestStore
 from feeds.archive.items import ItemStore
 from feeds.archive.meta import MetaStore
 from feeds.archive.outbox import OutboxStore
 from feeds.archive.search import SearchStore
 from feeds.archive.sources import SourceStore
+from feeds.archive.stats import StatsStore
 from feeds.archive.stories import StoryStore
 from feeds.archive.subscribers import SubscriberStore
 from feeds.archive.terms import TermStore
@@ -36,6 +38,8 @@ class Archive:
         self.subscribers = SubscriberStore(db)
         self.outbox = OutboxStore(db)
         self.meta = MetaStore(db)
+        self.digests = DigestStore(db)
+        self.stats = StatsStore(db)
 
     @property
     def path(self) -> Path:
