@@ -26,6 +26,7 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff check bot feeds tests bench
 	$(BIN)/mypy
 	$(BIN)/hadolint --failure-threshold warning Dockerfile
+	$(BIN)/python -m bot.catalogs check
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(TEST_STAMP)
