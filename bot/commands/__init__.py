@@ -1,0 +1,1 @@
+"""One module per `civic-digest` sub-command (see bot/cli.py)."""
