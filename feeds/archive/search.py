@@ -1,4 +1,9 @@
-"""Full-text search over the archive: bm25 ranking, the title above the text, one hit a story."""
+"""Full-text search over the archive: bm25 ranking, the title above the text, one hit a story.
+
+Three short steps keep a search fast however common its words are: rank the matches inside
+FTS5 and keep the best few dozen, keep the best item of each story, and only then read and
+mark the handful of items that will be shown.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,10 @@ import sqlite3
 
 from feeds.archive.db import Database
 from feeds.models import SearchHit
-from feeds.search import MARK_END, MARK_START, build_match
+from feeds.search import ParsedQuery, mark, parse_query, snippet
 
-# bm25 weights per items_fts column: title, text, title_stems, text_stems.
-_BM25 = "bm25(items_fts, 8.0, 1.0, 8.0, 1.0)"
-SNIPPET_TOKENS = 24
+CANDIDATES_PER_RESULT = 4  # ranked matches read per result wanted, for story grouping
+MIN_CANDIDATES = 40
 
 
 class SearchStore:
@@ -22,47 +26,76 @@ class SearchStore:
         self, query: str, *, limit: int = 5, offset: int = 0, only_relevant: bool = False
     ) -> list[SearchHit]:
         """The best matches, one per story, best first. Empty when the query has no words."""
-        match = build_match(query)
-        if match is None:
+        parsed = parse_query(query)
+        if parsed is None or limit <= 0:
             return []
-        relevant_filter = "AND items.relevant = 1" if only_relevant else ""
-        sql = f"""
-            WITH hits AS (
-                SELECT items_fts.rowid AS item_id, {_BM25} AS rank,
-                       highlight(items_fts, 0, ?, ?) AS title_marked,
-                       snippet(items_fts, 1, ?, ?, '…', {SNIPPET_TOKENS}) AS snippet_marked
-                FROM items_fts WHERE items_fts MATCH ?
-            ), ranked AS (
-                SELECT hits.*, items.story_id, items.title, items.url, items.published_at,
-                       items.language, items.summary, items.topics, items.relevant,
-                       sources.title AS source_title, sources.url AS source_url,
-                       ROW_NUMBER() OVER (
-                           PARTITION BY COALESCE(items.story_id, -items.id)
-                           ORDER BY hits.rank, items.published_at DESC
-                       ) AS nth
-                FROM hits JOIN items ON items.id = hits.item_id
-                JOIN sources ON sources.id = items.source_id
-                WHERE 1 = 1 {relevant_filter}
-            )
-            SELECT * FROM ranked WHERE nth = 1
-            ORDER BY rank, published_at DESC LIMIT ? OFFSET ?
-        """
-        params = (MARK_START, MARK_END, MARK_START, MARK_END, match, limit, offset)
         try:
-            cursor = await self._db.reader.execute(sql, params)
-            rows = await cursor.fetchall()
+            ranked = await self._ranked_items(parsed.match, limit, offset, only_relevant)
+            return await self._hits(parsed, ranked)
         except sqlite3.OperationalError:
             # build_match quotes every token, so this is not expected; a search must still
             # never fail in front of a person, so a malformed query finds nothing.
             return []
-        return [
-            SearchHit(
-                item_id=row["item_id"], story_id=row["story_id"], title=row["title"],
-                url=row["url"], source_title=row["source_title"] or row["source_url"],
-                published_at=row["published_at"], language=row["language"],
-                summary=row["summary"], title_marked=row["title_marked"] or row["title"],
-                snippet_marked=row["snippet_marked"] or "", rank=row["rank"],
-                topics=json.loads(row["topics"] or "[]"),
+
+    async def _ranked_items(
+        self, match: str, limit: int, offset: int, only_relevant: bool
+    ) -> list[tuple[int, float]]:
+        """(item id, rank) of the best item of each matching story, for the wanted page."""
+        wanted = offset + limit
+        candidates = max(MIN_CANDIDATES, wanted * CANDIDATES_PER_RESULT)
+        relevant_join = (
+            "JOIN items AS kept ON kept.id = items_fts.rowid AND kept.relevant = 1"
+            if only_relevant else ""
+        )
+        cursor = await self._db.reader.execute(
+            f"""
+            WITH best AS (
+                SELECT items_fts.rowid AS item_id, items_fts.rank AS rank
+                FROM items_fts {relevant_join}
+                WHERE items_fts MATCH ? ORDER BY items_fts.rank LIMIT ?
             )
-            for row in rows
-        ]
+            SELECT best.item_id, best.rank, COALESCE(items.story_id, -items.id) AS story
+            FROM best JOIN items ON items.id = best.item_id
+            ORDER BY best.rank, items.published_at DESC
+            """,
+            (match, candidates),
+        )
+        seen_stories: set[int] = set()
+        ranked: list[tuple[int, float]] = []
+        for item_id, rank, story in await cursor.fetchall():
+            if story in seen_stories:
+                continue
+            seen_stories.add(story)
+            ranked.append((item_id, rank))
+        return ranked[offset:wanted]
+
+    async def _hits(self, query: ParsedQuery, ranked: list[tuple[int, float]]) -> list[SearchHit]:
+        if not ranked:
+            return []
+        ids = [item_id for item_id, _ in ranked]
+        placeholders = ",".join("?" * len(ids))
+        cursor = await self._db.reader.execute(
+            f"""
+            SELECT items.id AS item_id, items.story_id, items.title, items.text, items.url,
+                   items.published_at, items.language, items.summary, items.topics,
+                   COALESCE(NULLIF(sources.title, ''), sources.url) AS source_title
+            FROM items JOIN sources ON sources.id = items.source_id
+            WHERE items.id IN ({placeholders})
+            """,
+            ids,
+        )
+        rows = {row["item_id"]: row for row in await cursor.fetchall()}
+        hits = []
+        for item_id, rank in ranked:
+            row = rows.get(item_id)
+            if row is None:
+                continue
+            hits.append(SearchHit(
+                item_id=item_id, story_id=row["story_id"], title=row["title"], url=row["url"],
+                source_title=row["source_title"], published_at=row["published_at"],
+                language=row["language"], summary=row["summary"],
+                title_marked=mark(row["title"], query, row["language"]),
+                snippet_marked=snippet(row["text"], query, row["language"]), rank=rank,
+                topics=json.loads(row["topics"] or "[]"),
+            ))
+        return hits
