@@ -1,16 +1,19 @@
 """The long-lived objects the bot's handlers and jobs share, built once at start-up.
 
 Handlers receive them by injection (aiogram's workflow data), never by import.
+`open_services(settings)` builds them and closes them again, in one place.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from bot.config import Settings
-from feeds.archive import Archive
+from feeds.archive import Archive, connect_archive
 from feeds.classify import Classifier, FilterTerm
 
 if TYPE_CHECKING:
@@ -31,3 +34,27 @@ class Services:
         terms = [FilterTerm(t.topic, t.kind, t.term) for t in await self.archive.terms.all()]
         self.classifier = await asyncio.to_thread(Classifier.load, terms)
         return self.classifier
+
+
+async def _open_fetcher(settings: Settings, stack: AsyncExitStack) -> Fetcher:
+    """The shared feed fetcher, closed with the stack."""
+    try:
+        from feeds.fetch import Fetcher
+    except ModuleNotFoundError as exc:
+        if exc.name != "feeds.fetch":
+            raise
+        # The fetcher is not part of this build yet; handlers that fetch report it.
+        return cast("Fetcher", None)
+    return await stack.enter_async_context(Fetcher(allow_private=settings.feeds_allow_private))
+
+
+@asynccontextmanager
+async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    """Open the archive and the fetcher, load the filter; close everything on the way out."""
+    async with AsyncExitStack() as stack:
+        archive = await connect_archive(settings.database_path)
+        stack.push_async_callback(archive.close)
+        fetcher = await _open_fetcher(settings, stack)
+        services = Services(settings, archive, fetcher, Classifier.load())
+        await services.reload_classifier()
+        yield services
