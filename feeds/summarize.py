@@ -1,13 +1,156 @@
 """Extractive summaries: one or two whole sentences of the item, no boilerplate.
 
-Pass-through stage until summaries land: no summary.
+The text is cut where its footer starts, split into sentences (razdel, quotations kept
+whole), stripped of datelines and outlet attributions, and cleared of every sentence that
+is boilerplate, a fragment, a question, truncated, or only the headline again. The rest are
+scored by position and by the content words they share with the headline and the
+classifier's matched terms. The best one is the summary, with the sentence after it when
+both fit in `MAX_CHARS`. Nothing is ever cut inside a sentence.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from feeds import boilerplate
+from feeds.sentences import Sentence, balanced_quotes, ends_sentence, paragraphs, split_sentences
+from feeds.stopwords import content_stems
+from feeds.textnorm import normalize
+
+MAX_CHARS = 280
+"""A summary is at most this long: one sentence, or two that fit together."""
+MIN_WORDS = 5
+"""Shorter sentences are fragments: tag lines, captions, «Топор +18.»."""
+MIN_CHARS = 40
+DECK_MAX_CHARS = 200
+"""A teaser without a final full stop is taken for a whole sentence only up to this long;
+longer ones are more likely cut off by the feed."""
+TITLE_ECHO_RATIO = 85.0
+"""A sentence at least this similar (rapidfuzz ratio, 0–100) to the headline repeats it."""
+
+# A sentence that leans on the one before it reads badly on its own as a first sentence.
+_DEPENDENT_START = re.compile(
+    r"^(?:об этом|при этом|кроме того|также|однако|но|он|она|они|его|ее|её|их|там|тогда|"
+    r"в свою очередь|вместе с тем|помимо этого|бұл туралы|сондай-ақ|алайда|ол|олар|"
+    r"he|she|they|it|this|however|also|meanwhile|in addition)\b",
+    re.IGNORECASE,
+)
+# Direct speech opening with a dash, or a sentence that is a quotation.
+_SPEECH_START = re.compile(r"^[–—-]\s")
+_WORD = re.compile(r"\w+")
+# A teaser ends with a word, a number or a closing quote, not a dash, colon or ellipsis.
+_DECK_END = re.compile(r"[^\W_][»\"”)]?$")
+# A sentence begins with a capital, a digit, a quotation mark or a dash; datelines in
+# capitals begin one too.
+_STARTS_SENTENCE = re.compile(r"^(?:[«\"“„(–—-]\s*)?[^\W_a-zа-яёәғқңөұүһі]")
+
+
+@dataclass(slots=True)
+class _Candidate:
+    sentence: Sentence
+    text: str  # dateline and attribution stripped
+    score: float = 0.0
+
+
+def _body(text: str, rules: boilerplate.Boilerplate) -> str:
+    """The text up to where its footer starts (registration lines, copyright), each
+    paragraph without its dateline (cut before splitting: «АСТАНА.» is no sentence)."""
+    kept: list[str] = []
+    for paragraph in paragraphs(text):
+        if rules.starts_footer(paragraph):
+            break
+        kept.append(rules.strip_leads(paragraph))
+    return "\n\n".join(kept)
+
+
+def _close_deck(sentence: Sentence) -> Sentence:
+    """A one-paragraph teaser often ends without its full stop («Как город собирает
+    песни вот уже 22 года»): a short, complete-looking last sentence gets one."""
+    text = sentence.text
+    if ends_sentence(text) or len(text) > DECK_MAX_CHARS or not _DECK_END.search(text):
+        return sentence
+    return Sentence(text + ".", sentence.paragraph, sentence.index)
+
+
+def _usable(text: str, title_norm: str, title_stems: set[str], language: str) -> bool:
+    """A whole, clean sentence that says something the headline does not."""
+    if len(text) < MIN_CHARS or len(text) > MAX_CHARS or len(_WORD.findall(text)) < MIN_WORDS:
+        return False
+    if not ends_sentence(text) or not balanced_quotes(text):
+        return False
+    if boilerplate.load().dropping(text) is not None:
+        return False
+    if title_norm and fuzz.ratio(normalize(text), title_norm) >= TITLE_ECHO_RATIO:
+        return False
+    stems = set(content_stems(text, language))
+    # Nothing beyond the headline's own words: the headline again, reworded.
+    return not (title_stems and stems and len(stems - title_stems) <= 1)
+
+
+def _score(candidate: _Candidate, title_stems: set[str], matched_stems: set[str],
+           language: str) -> float:
+    stems = set(content_stems(candidate.text, language))
+    position = 1.0 / (1.0 + 0.35 * candidate.sentence.index)
+    title_overlap = len(stems & title_stems) / len(title_stems) if title_stems else 0.0
+    matched_overlap = len(stems & matched_stems) / len(matched_stems) if matched_stems else 0.0
+    score = 0.5 * position + 0.35 * title_overlap + 0.15 * matched_overlap
+    text = candidate.text
+    if text.endswith("?") or text.rstrip("»\"”)").endswith("?"):
+        score *= 0.3  # a question asks; a summary should tell
+    if _DEPENDENT_START.match(text) or _SPEECH_START.match(text):
+        score *= 0.6
+    if text.startswith(("«", '"', "“")):
+        score *= 0.8
+    return score
+
+
+def _candidates(title: str, text: str, language: str) -> list[_Candidate]:
+    rules = boilerplate.load()
+    title_norm = normalize(title).strip()
+    title_stems = set(content_stems(title, language))
+    found: list[_Candidate] = []
+    sentences = split_sentences(_body(text, rules))
+    for sentence in sentences:
+        if rules.dropping(sentence.text) is not None:
+            continue
+        if sentence is sentences[-1] and sentence.paragraph == 0:
+            sentence = _close_deck(sentence)
+        if not _STARTS_SENTENCE.match(sentence.text):
+            continue  # the tail of a sentence broken across paragraphs
+        cleaned = rules.strip(sentence.text)
+        if cleaned != sentence.text and cleaned[:1].islower():
+            cleaned = cleaned[0].upper() + cleaned[1:]  # after a cut dateline
+        if _usable(cleaned, title_norm, title_stems, language):
+            found.append(_Candidate(sentence, cleaned))
+    return found
 
 
 def summarize(title: str, text: str, language: str, matched: Sequence[str] = ()) -> str | None:
-    """One or two sentences of `text` that say what happened, or None when there are none."""
-    return None
+    """One or two sentences of `text` that say what happened, or None when there are none.
+
+    The summary is whole sentences of the text (datelines and outlet attributions cut),
+    at most `MAX_CHARS` characters, ending at a sentence end; it holds no boilerplate and
+    never merely repeats the headline. A text that is empty, only the headline, or only
+    boilerplate has no summary.
+    """
+    if not text or not text.strip():
+        return None
+    candidates = _candidates(title, text, language)
+    if not candidates:
+        return None
+    title_stems = set(content_stems(title, language))
+    matched_stems = {s for term in matched for s in content_stems(term, language)}
+    for candidate in candidates:
+        candidate.score = _score(candidate, title_stems, matched_stems, language)
+    best = max(candidates, key=lambda c: (c.score, -c.sentence.index))
+    chosen = [best]
+    following = next(
+        (c for c in candidates if c.sentence.index == best.sentence.index + 1), None
+    )
+    if following is not None and len(best.text) + 1 + len(following.text) <= MAX_CHARS:
+        chosen.append(following)
+    return " ".join(c.text for c in chosen)
