@@ -1,14 +1,47 @@
 """Relevance filter: is an item about NGOs, civil society or public policy, which topics, why.
 
-Pass-through stage until the filter lands: every item is kept as not relevant.
+The score of an item is the sum of the weights of the lexicon terms found in it (a title
+match counts TITLE_BOOST times, a repeated term a little more), minus the off-topic cues;
+the item is kept at THRESHOLD or above. Terms are matched on word forms (see
+feeds.matching), the lexicon is data (feeds/lexicon/*.toml, see docs/FILTER.md), and admins'
+include and exclude terms apply on top.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from feeds.models import Verdict
+from feeds.lexicon_loader import OFF_TOPIC, LexiconEntry, load_bundled
+from feeds.matching import (
+    Matcher,
+    Term,
+    blank_asides,
+    kazakh_only,
+    phrase_keys,
+    prepare,
+    reads_as_kazakh,
+)
+from feeds.models import TOPICS, Verdict
+
+log = logging.getLogger(__name__)
+
+THRESHOLD = 1.0
+"""An item scoring this or more is relevant; one strong term (weight 1.0) is enough."""
+TITLE_BOOST = 1.5  # a term in the headline says more about the subject than one in the body
+BODY_FACTOR = 0.8  # a strong term in passing in the body needs some support to keep an item
+REPEAT_BONUS = 0.25  # each further occurrence of a term adds this share of its weight...
+MAX_REPEATS = 2  # ...up to this many times
+SUPPORT_WEIGHT = 0.5  # terms lighter than this only support: alone they never keep an item...
+SUPPORT_CAP = 0.35 # ...because together they add at most this much
+TOPIC_SHARE = 0.35  # a topic is listed when it has this share of the best topic's score
+MIN_TOPIC_SCORE = 0.3
+MAX_MATCHED = 12
+MAX_TITLE_CHARS = 2_000  # longer input is cut: the lead decides, and time stays bounded
+MAX_TEXT_CHARS = 20_000
+ALL_TOPICS = "*"
+"""The topic of an admin exclude term that drops the whole item, whatever its topics."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,12 +53,159 @@ class FilterTerm:
     term: str
 
 
+@dataclass(slots=True)
+class _Hit:
+    term: Term
+    surface: str
+    boost: float
+    count: int = 1
+
+    @property
+    def value(self) -> float:
+        repeats = min(self.count - 1, MAX_REPEATS)
+        return self.term.weight * (self.boost + REPEAT_BONUS * repeats)
+
+
 class Classifier:
     """Built once (the lexicon is read from data files), then used from any thread."""
 
+    def __init__(self, matcher: Matcher) -> None:
+        self._matcher = matcher
+
     @classmethod
     def load(cls, extra_terms: Iterable[FilterTerm] = ()) -> Classifier:
-        return cls()
+        """The bundled lexicon plus admins' terms, compiled."""
+        return cls.from_entries(load_bundled(), extra_terms)
+
+    @classmethod
+    def from_entries(
+        cls, entries: Iterable[LexiconEntry], extra_terms: Iterable[FilterTerm] = ()
+    ) -> Classifier:
+        """A classifier over the given lexicon entries (tests and tuning use small ones)."""
+        terms = [_compile_entry(entry) for entry in entries]
+        for extra in extra_terms:
+            terms.extend(_compile_admin_term(extra))
+        return cls(Matcher(terms))
 
     def classify(self, title: str, text: str, language: str = "") -> Verdict:
-        return Verdict.not_relevant()
+        """The verdict on one item; never raises on odd input (non-text counts as empty)."""
+        title = prepare(title[:MAX_TITLE_CHARS]) if isinstance(title, str) else ""
+        text = prepare(text[:MAX_TEXT_CHARS]) if isinstance(text, str) else ""
+        language = language if isinstance(language, str) else ""
+        kazakh = reads_as_kazakh(title + " " + text, language)
+        hits: dict[Term, _Hit] = {}
+        present: set[str] = set()
+        for field, boost in ((title, TITLE_BOOST), (text, BODY_FACTOR)):
+            if field:
+                self._collect(field, boost, kazakh, hits, present)
+        return _verdict(hits.values(), present)
+
+    def classify_many(self, items: Sequence[tuple[str, str, str]]) -> list[Verdict]:
+        """Verdicts on (title, text, language) triples, in order."""
+        return [self.classify(title, text, language) for title, text, language in items]
+
+    def _collect(
+        self, field: str, boost: float, kazakh: bool, hits: dict[Term, _Hit], present: set[str]
+    ) -> None:
+        words, keys = self._matcher.words(blank_asides(field), kazakh)
+        for word_keys in keys:
+            present.update(word_keys)
+        for term, first, end in self._matcher.scan(keys, kazakh):
+            hit = hits.get(term)
+            if hit is None:
+                surface = field[words[first].start() : words[end - 1].end()]
+                hits[term] = _Hit(term, surface, boost)
+            else:
+                hit.count += 1
+                hit.boost = max(hit.boost, boost)
+
+
+def _verdict(hits: Iterable[_Hit], present: set[str]) -> Verdict:
+    topic_scores: dict[str, float] = {}
+    support: dict[str, float] = {}
+    penalty = 0.0
+    excluded: set[str] = set()
+    kept: list[_Hit] = []
+    for hit in hits:
+        term = hit.term
+        if term.unless and not term.unless.isdisjoint(present):
+            continue
+        if term.exclude:
+            excluded.add(term.topic)
+        elif term.topic == OFF_TOPIC:
+            penalty += hit.value  # negative weights; masks weigh 0
+        else:
+            scores = support if term.weight < SUPPORT_WEIGHT else topic_scores
+            scores[term.topic] = scores.get(term.topic, 0.0) + hit.value
+            kept.append(hit)
+    _add_support(topic_scores, support)
+    if ALL_TOPICS in excluded:
+        topic_scores.clear()
+    for topic in excluded:
+        topic_scores.pop(topic, None)
+    kept = [hit for hit in kept if hit.term.topic in topic_scores]
+    score = max(0.0, sum(topic_scores.values()) + penalty)
+    matched = _matched_words(kept)
+    if score < THRESHOLD:
+        return Verdict(relevant=False, score=round(score, 3), matched=matched)
+    best = max(topic_scores.values())
+    ranked = sorted(
+        (topic for topic, value in topic_scores.items()
+         if value >= max(MIN_TOPIC_SCORE, TOPIC_SHARE * best)),
+        key=lambda topic: (-topic_scores[topic], TOPICS.index(topic)),
+    )
+    return Verdict(relevant=True, score=round(score, 3), topics=ranked, matched=matched)
+
+
+def _add_support(topic_scores: dict[str, float], support: dict[str, float]) -> None:
+    """Add the supporting terms' scores, scaled down together to at most SUPPORT_CAP."""
+    total = sum(support.values())
+    if not total:
+        return
+    scale = min(1.0, SUPPORT_CAP / total)
+    for topic, value in support.items():
+        topic_scores[topic] = topic_scores.get(topic, 0.0) + value * scale
+
+
+def _matched_words(hits: list[_Hit]) -> list[str]:
+    """The words as they appear in the item, the weightiest first, each once."""
+    seen: set[str] = set()
+    words: list[str] = []
+    for hit in sorted(hits, key=lambda h: -h.value):
+        folded = hit.surface.casefold()
+        if folded not in seen:
+            seen.add(folded)
+            words.append(hit.surface)
+    return words[:MAX_MATCHED]
+
+
+def _compile_entry(entry: LexiconEntry) -> Term:
+    unless = frozenset(k for cue in entry.unless for k in phrase_keys(cue, entry.language))
+    return Term(
+        topic=entry.topic,
+        weight=entry.weight,
+        keys=phrase_keys(entry.phrase, entry.language),
+        phrase=entry.phrase,
+        unless=unless,
+        kazakh_only=kazakh_only(entry.phrase, entry.language),
+    )
+
+
+def _compile_admin_term(extra: FilterTerm) -> list[Term]:
+    """An admin term as matched in Russian/English and in Kazakh word forms."""
+    topic_ok = extra.topic in TOPICS or (extra.kind == "exclude" and extra.topic == ALL_TOPICS)
+    if extra.kind not in ("include", "exclude") or not topic_ok:
+        log.warning("ignoring admin term %r: kind %r, topic %r", extra.term, extra.kind, extra.topic)
+        return []
+    variants = {phrase_keys(extra.term, "ru"), phrase_keys(extra.term, "kk")}
+    return [
+        Term(
+            topic=extra.topic,
+            weight=THRESHOLD,
+            keys=keys,
+            phrase=extra.term,
+            exclude=extra.kind == "exclude",
+        )
+        for keys in variants
+        if keys
+    ]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
+from functools import lru_cache
 
 import Stemmer
 
@@ -17,6 +18,7 @@ KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _LATIN_RE = re.compile(r"[a-z]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 # Latin letters that look like Cyrillic ones; fixed only inside words that are mostly Cyrillic,
 # where they are typing accidents or spam tricks («HПO», «НКO»).
@@ -59,6 +61,11 @@ _KAZAKH_SUFFIXES: tuple[str, ...] = tuple(
     )
 )
 _KAZAKH_MIN_STEM = 3  # one more for one-letter endings, which are often part of the root
+_KAZAKH_VOWELS = frozenset("аәеиоөұүыіуэюя")
+# One-letter endings follow a fixed sound: possessive «м», «ң» and accusative «н» come after a
+# vowel («баласын»), possessive «ы»/«і» and dative «а»/«е» after a consonant («ұйымы»,
+# «ұйымына» is «ұйым·ы·н·а»). Checking that keeps roots such as «қоғам» and «заң» whole.
+_AFTER_VOWEL = frozenset("мңн")
 
 _local = threading.local()
 
@@ -78,9 +85,8 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 def strip_invisible(text: str) -> str:
     """Drop zero-width and bidi control characters and lone surrogates."""
     text = text.translate(_INVISIBLE)
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
-        text = text.encode("utf-8", "replace").decode("utf-8", "replace")
-        text = "".join(ch for ch in text if not 0xD800 <= ord(ch) <= 0xDFFF)
+    if _SURROGATE_RE.search(text):
+        text = _SURROGATE_RE.sub("", text)
     return text
 
 
@@ -116,12 +122,48 @@ def kazakh_stem(word: str) -> str:
     while changed:
         changed = False
         for suffix in _KAZAKH_SUFFIXES:
-            keep = _KAZAKH_MIN_STEM + (1 if len(suffix) == 1 else 0)
-            if word.endswith(suffix) and len(word) - len(suffix) >= keep:
-                word = word[: -len(suffix)]
-                changed = True
-                break
+            if not word.endswith(suffix):
+                continue
+            if len(suffix) == 1:
+                if len(word) - 1 < _KAZAKH_MIN_STEM + 1:
+                    continue
+                if (word[-2] in _KAZAKH_VOWELS) != (suffix in _AFTER_VOWEL):
+                    continue
+            elif len(word) - len(suffix) < _KAZAKH_MIN_STEM:
+                continue
+            word = word[: -len(suffix)]
+            changed = True
+            break
     return word
+
+
+def is_kazakh_ending(rest: str) -> bool:
+    """True when `rest` is empty or a chain of Kazakh inflectional endings (e.g. «дарының»)."""
+    if not rest:
+        return True
+    return _is_ending_chain(rest)
+
+
+@lru_cache(maxsize=4096)
+def _is_ending_chain(rest: str) -> bool:
+    return any(
+        rest.startswith(suffix) and (len(rest) == len(suffix) or _is_ending_chain(rest[len(suffix):]))
+        for suffix in _KAZAKH_SUFFIXES
+    )
+
+
+def kazakh_known_stem(word: str, known: Container[str], shortest: int = 3) -> str | None:
+    """The longest stem in `known` that `word` starts with, followed only by endings.
+
+    The suffix stripper keeps three or four letters, so short roots with a one-letter ending
+    («заңы») or chains it cannot take apart stay whole; when the roots to look for are known
+    (a lexicon), this analysis finds them: «заңы» → «заң», «ұйымдарының» → «ұйым».
+    """
+    for cut in range(len(word) - 1, shortest - 1, -1):
+        head = word[:cut]
+        if head in known and _is_ending_chain(word[cut:]):
+            return head
+    return None
 
 
 def stem(word: str, language: str = "") -> str:

@@ -1,0 +1,186 @@
+"""Finding lexicon terms in a text by word forms: single words and stem sequences.
+
+Every word of a text gets one or two matching keys: its Snowball stem (Russian, English) or
+its Kazakh stem, and in Kazakh text a Cyrillic word gets both, because many Kazakh words have
+no Kazakh-only letter. Terms are sequences of keys; at each position the longest term wins
+and consumes its words, so a mask such as «общественный транспорт» hides the words it covers.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from feeds.textnorm import (
+    is_kazakh_word,
+    kazakh_known_stem,
+    kazakh_stem,
+    stem,
+    strip_invisible,
+    tokenize,
+)
+
+_WORD_RE = re.compile(r"\w+")
+_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+_KAZAKH_LETTER_RE = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+_CACHE_LIMIT = 200_000  # distinct word forms per thread before the cache starts afresh
+
+Keys = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Term:
+    """One compiled term: the key sequence it matches and what a match is worth."""
+
+    topic: str
+    weight: float
+    keys: Keys
+    phrase: str
+    unless: frozenset[str] = frozenset()
+    exclude: bool = False  # an admin's exclude term: a match drops its topic
+    kazakh_only: bool = False  # a Kazakh term without Kazakh letters: not in Russian text
+
+
+def kazakh_only(phrase: str, language: str) -> bool:
+    """True for a Kazakh phrase with no Kazakh-only letter: it must not match Russian text."""
+    return language == "kk" and not _KAZAKH_LETTER_RE.search(phrase)
+
+
+def phrase_keys(phrase: str, language: str) -> Keys:
+    """The key sequence of a lexicon phrase written in `language` (ru, kk, en)."""
+    keys = []
+    for token in tokenize(phrase):
+        if language == "kk" and _CYRILLIC_RE.search(token):
+            keys.append(kazakh_stem(token))
+        else:
+            keys.append(stem(token))
+    return tuple(keys)
+
+
+def prepare(text: str) -> str:
+    """The text as matched and quoted back: invisible marks out, composed (NFC)."""
+    return unicodedata.normalize("NFC", strip_invisible(text))
+
+
+_ASIDE_RE = re.compile(r"\([^()]{0,120}\)")
+
+
+def blank_asides(text: str) -> str:
+    """Short parenthetical asides blanked out, offsets kept.
+
+    Asides qualify a name («(признан иноагентом)», «(внесен в реестр)» are legal
+    disclaimers some outlets must print), they are not what the item is about.
+    """
+    if "(" not in text:
+        return text
+    return _ASIDE_RE.sub(lambda m: " " * len(m.group()), text)
+
+
+def reads_as_kazakh(text: str, language: str) -> bool:
+    """Kazakh when the item says so or when Kazakh-only letters are frequent in it.
+
+    A Russian text quoting a Kazakh name («Ұлттық Құрылтай») stays Russian; a Kazakh text
+    has one such letter in every few words.
+    """
+    if language == "kk":
+        return True
+    if language in ("ru", "en"):
+        return len(_KAZAKH_LETTER_RE.findall(text)) * 40 > len(text) > 0
+    return len(_KAZAKH_LETTER_RE.findall(text)) * 60 > len(text) > 0
+
+
+class Matcher:
+    """Compiled terms; immutable after construction, so any thread may use it at once."""
+
+    def __init__(self, terms: Iterable[Term]) -> None:
+        by_keys: dict[Keys, list[Term]] = {}
+        for term in terms:
+            if term.keys:
+                by_keys.setdefault(term.keys, []).append(term)
+        for keys, found in by_keys.items():
+            by_keys[keys] = _strongest_per_topic(found)
+        self._terms: dict[Keys, tuple[Term, ...]] = {k: tuple(v) for k, v in by_keys.items()}
+        starts: dict[str, list[Keys]] = {}
+        for keys in self._terms:
+            starts.setdefault(keys[0], []).append(keys)
+        self._starts: dict[str, tuple[Keys, ...]] = {
+            first: tuple(sorted(seqs, key=len, reverse=True)) for first, seqs in starts.items()
+        }
+        self._known_keys = frozenset(k for keys in self._terms for k in keys)
+        # «депутаттар», «митинг» stem like Russian words; in a Russian text they are Russian.
+        self._kazakh_only = frozenset(
+            keys for keys, found in self._terms.items() if all(t.kazakh_only for t in found)
+        )
+        self._local = threading.local()
+
+    def words(self, text: str, kazakh: bool) -> tuple[list[re.Match[str]], list[Keys]]:
+        """The words of a prepared text and the keys of each."""
+        caches: tuple[dict[str, Keys], dict[str, Keys]] | None = getattr(self._local, "caches", None)
+        if caches is None:
+            caches = self._local.caches = ({}, {})
+        cache = caches[kazakh]
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        found = list(_WORD_RE.finditer(text))
+        keys: list[Keys] = []
+        for match in found:
+            surface = match.group()
+            word_keys = cache.get(surface)
+            if word_keys is None:
+                word_keys = cache[surface] = self._word_keys(surface, kazakh)
+            keys.append(word_keys)
+        return found, keys
+
+    def _word_keys(self, surface: str, kazakh: bool) -> Keys:
+        tokens = tokenize(surface)
+        if not tokens:
+            return ()
+        token = "".join(tokens)
+        first = stem(token)
+        if not _CYRILLIC_RE.search(token) or not (kazakh or is_kazakh_word(token)):
+            return (first,)
+        second = kazakh_stem(token)
+        if second not in self._known_keys:
+            second = kazakh_known_stem(token, self._known_keys) or second
+        return (first,) if second == first else (first, second)
+
+    def scan(self, keys: list[Keys], kazakh: bool) -> Iterator[tuple[Term, int, int]]:
+        """Every term found, leftmost-longest, as (term, first word, word after the last)."""
+        count = len(keys)
+        position = 0
+        starts = self._starts
+        kazakh_only = self._kazakh_only
+        while position < count:
+            found: Keys | None = None
+            for key in keys[position]:
+                for sequence in starts.get(key, ()):
+                    length = len(sequence)
+                    if found is not None and length <= len(found):
+                        break
+                    if position + length > count or (not kazakh and sequence in kazakh_only):
+                        continue
+                    if all(sequence[j] in keys[position + j] for j in range(1, length)):
+                        found = sequence
+                        break
+            if found is None:
+                position += 1
+                continue
+            end = position + len(found)
+            for term in self._terms[found]:
+                if kazakh or not term.kazakh_only:
+                    yield term, position, end
+            position = end
+
+
+def _strongest_per_topic(terms: list[Term]) -> list[Term]:
+    """One term per topic and kind for one key sequence: forms of one word
+    («волонтер», «волонтеры») must not count twice."""
+    best: dict[tuple[str, bool, bool], Term] = {}
+    for term in terms:
+        slot = (term.topic, term.exclude, term.kazakh_only)
+        if slot not in best or abs(term.weight) > abs(best[slot].weight):
+            best[slot] = term
+    return list(best.values())
