@@ -1,0 +1,193 @@
+"""Stories: is this item news of an event another item already reported?
+
+Pure near-duplicate detection; the archive (feeds/archive/stories.py) stores the result.
+Each item gets a fingerprint: the content-word stems of its headline, and of its headline
+with the lead (the first words of its text). Two items are one story when their
+fingerprints overlap enough (Jaccard) *and* the overlap is not only the vocabulary every
+item of that kind shares: two meetings of two public councils share «общественный совет
+заседание обсудить министерство», and that alone must not merge them. So the words of
+`GENERIC_WORDS` count for the overall overlap but not for the specific one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from feeds import boilerplate
+from feeds.sentences import paragraphs
+from feeds.stopwords import content_stems
+from feeds.textnorm import stem, tokenize
+
+STORY_WINDOW_SECONDS = 48 * 3600
+"""Items further apart than this are never one story."""
+LEAD_WORDS = 40
+"""How many content words of the text, after the headline's, make the lead."""
+
+SAME_STORY_OVERLAP = 0.25  # Jaccard of headline and lead, all content words
+SAME_STORY_SPECIFIC = 0.2  # Jaccard of headline and lead, generic words left out
+SAME_STORY_CERTAIN = 0.5  # this much overall overlap is one story whatever the words
+DUPLICATE_OVERLAP = 0.8  # one source's items merge only when they are near-copies
+
+# The vocabulary of civic and official news: shared by items about different events, so
+# it proves nothing about two items being the same event.
+GENERIC_WORDS: tuple[str, ...] = tuple(
+    """
+    общественный совет заседание встреча обсудить обсуждение обсудили рассмотреть вопрос
+    вопросы министерство министр министерства ведомство член члены участник участники
+    представитель представители государственный орган органы организация организации
+    некоммерческий неправительственный нпо нко гражданский общество казахстан казахстана
+    республика рк астана алматы шымкент область областной город городской район акимат
+    аким глава председатель правительство парламент мажилис сенат депутат депутаты закон
+    законопроект проект программа работа развитие поддержка сфера рамках состояться
+    состоялось пройти прошло провести провел проведение принять приняли участие новый
+    заявить сказать отметить подчеркнуть сообщить рассказать мероприятие форум
+    соцзаказ социальный грант гранты фонд благотворительный волонтер волонтеры
+    қоғамдық кеңес отырыс жиын кездесу талқылау министрлік министр мүше мүшелер өкіл
+    өкілдер мемлекеттік орган ұйым ұйымдар үкіметтік емес азаматтық қоғам қазақстан
+    республикасы астана алматы облыс қала аудан әкімдік әкім төраға үкімет парламент
+    мәжіліс сенат депутат заң жоба бағдарлама жұмыс даму қолдау аясында өтті өткізді
+    public council meeting discuss discussed ministry minister member members
+    representative representatives state government body organization organizations ngo
+    ngos civil society kazakhstan republic astana almaty region city akimat akim chairman
+    parliament mazhilis senate deputy law bill project program work development support
+    held hold take part participants forum event grant grants fund charity volunteers
+    """.split()
+)
+
+_NUMBER = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """The words two items are compared by."""
+
+    title: frozenset[str]  # content-word stems of the headline
+    words: frozenset[str]  # of the headline and the lead
+
+    def encode(self) -> tuple[str, str]:
+        """(headline stems, lead-only stems), space-separated, for the archive."""
+        return " ".join(sorted(self.title)), " ".join(sorted(self.words - self.title))
+
+    @classmethod
+    def decode(cls, title: str, lead: str) -> Fingerprint:
+        title_set = frozenset(title.split())
+        return cls(title=title_set, words=title_set | frozenset(lead.split()))
+
+
+@cache
+def _generic_stems() -> frozenset[str]:
+    found: set[str] = set()
+    for word in GENERIC_WORDS:
+        for token in tokenize(word):
+            found.update((token, stem(token), stem(token, "kk")))
+    return frozenset(found)
+
+
+def _lead(text: str) -> str:
+    """The first paragraphs of `text`, without their dateline, enough for `LEAD_WORDS`."""
+    rules = boilerplate.load()
+    kept: list[str] = []
+    size = 0
+    for paragraph in paragraphs(text):
+        if rules.starts_footer(paragraph):
+            break
+        kept.append(rules.strip_leads(paragraph))
+        size += len(paragraph.split())
+        if size >= LEAD_WORDS * 2:
+            break
+    return " ".join(kept)
+
+
+def fingerprint(title: str, text: str, language: str = "") -> Fingerprint:
+    """The fingerprint of one item from its headline and text."""
+    title_stems = frozenset(content_stems(title, language))
+    lead = content_stems(_lead(text), language)[:LEAD_WORDS]
+    return Fingerprint(title=title_stems, words=title_stems | frozenset(lead))
+
+
+def specific(words: frozenset[str]) -> frozenset[str]:
+    """`words` without the generic vocabulary of civic news."""
+    return words - _generic_stems()
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def _numbers_disagree(a: Fingerprint, b: Fingerprint) -> bool:
+    """Both headlines carry figures and share none: two daily reports, not one event."""
+    numbers_a = {w for w in a.title if _NUMBER.match(w)}
+    numbers_b = {w for w in b.title if _NUMBER.match(w)}
+    return bool(numbers_a and numbers_b and not numbers_a & numbers_b)
+
+
+def similarity(a: Fingerprint, b: Fingerprint) -> tuple[float, float]:
+    """(overall, specific) Jaccard overlap of two fingerprints, each 0..1."""
+    return _jaccard(a.words, b.words), _jaccard(specific(a.words), specific(b.words))
+
+
+def same_story(a: Fingerprint, b: Fingerprint, *, same_source: bool = False) -> bool:
+    """True when `a` and `b` report one event. Items of one source must be near-copies."""
+    if _numbers_disagree(a, b):
+        return False
+    overall, narrow = similarity(a, b)
+    if same_source:
+        return overall >= DUPLICATE_OVERLAP
+    if overall >= SAME_STORY_CERTAIN:
+        return True
+    return overall >= SAME_STORY_OVERLAP and narrow >= SAME_STORY_SPECIFIC
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """An item already in a story, as story matching sees it."""
+
+    item_id: int
+    story_id: int
+    source_id: int
+    published_at: float
+    fingerprint: Fingerprint
+
+
+class StoryIndex:
+    """Members of recent stories, with an inverted index of their specific words, so that a
+    new item is compared only with members that share some of its words."""
+
+    def __init__(self, members: Iterable[Member] = ()) -> None:
+        self._members: list[Member] = []
+        self._by_word: dict[str, list[int]] = {}
+        for member in members:
+            self.add(member)
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def add(self, member: Member) -> None:
+        position = len(self._members)
+        self._members.append(member)
+        for word in member.fingerprint.words:
+            self._by_word.setdefault(word, []).append(position)
+
+    def match(self, fp: Fingerprint, source_id: int, published_at: float) -> int | None:
+        """The story `fp` belongs to (the most similar member's), or None for a new one."""
+        shared: dict[int, int] = {}
+        for word in specific(fp.words) or fp.words:
+            for position in self._by_word.get(word, ()):
+                shared[position] = shared.get(position, 0) + 1
+        best: tuple[float, int] | None = None
+        for position in shared:
+            member = self._members[position]
+            if abs(member.published_at - published_at) > STORY_WINDOW_SECONDS:
+                continue
+            same_source = member.source_id == source_id
+            if not same_story(fp, member.fingerprint, same_source=same_source):
+                continue
+            overall, _ = similarity(fp, member.fingerprint)
+            if best is None or overall > best[0]:
+                best = (overall, member.story_id)
+        return None if best is None else best[1]

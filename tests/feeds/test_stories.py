@@ -1,0 +1,205 @@
+"""Stories: one event from several outlets merges, different events with similar words do not."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from feeds.archive import Archive
+from feeds.archive.items import insert_new_items
+from feeds.archive.stories import assign_stories
+from feeds.models import Item, Verdict
+from feeds.stories import STORY_WINDOW_SECONDS, fingerprint, same_story
+from feeds.textnorm import stem_text
+
+# Written for these tests: one event told by two outlets, and look-alike other events.
+CENTRE_A = (
+    "В Караганде открылся ресурсный центр для НКО",
+    "В Караганде в среду открыли областной ресурсный центр для некоммерческих организаций. "
+    "Центр будет бесплатно консультировать активистов по вопросам грантов и отчётности, "
+    "сообщили в управлении внутренней политики.",
+)
+CENTRE_B = (
+    "Ресурсный центр для некоммерческих организаций заработал в Караганде",
+    "КАРАГАНДА. KAZINFORM – Областной ресурсный центр для НКО начал работу в Караганде. "
+    "Специалисты центра будут консультировать общественников по грантам и отчётности бесплатно.",
+)
+ENERGY_COUNCIL = (
+    "Общественный совет Минэнерго обсудил тарифы на электроэнергию",
+    "В Астане состоялось заседание общественного совета Министерства энергетики. Члены совета "
+    "обсудили повышение тарифов на электроэнергию для населения и работу ТЭЦ зимой.",
+)
+ENERGY_COUNCIL_OTHER_OUTLET = (
+    "Тарифы на электричество обсудили в общественном совете Минэнерго",
+    "Заседание общественного совета при Министерстве энергетики прошло в Астане. На нем "
+    "рассматривали рост тарифов на электроэнергию для населения и подготовку ТЭЦ к зиме.",
+)
+HEALTH_COUNCIL = (
+    "Общественный совет Минздрава обсудил лекарственное обеспечение",
+    "В Астане прошло заседание общественного совета Министерства здравоохранения. Члены совета "
+    "обсудили бесплатное лекарственное обеспечение и очереди в поликлиниках.",
+)
+KK_A = (
+    "Павлодарда үкіметтік емес ұйымдарға арналған ресурстық орталық ашылды",
+    "Павлодар облысында үкіметтік емес ұйымдарға тегін кеңес беретін ресурстық орталық ашылды. "
+    "Орталық белсенділерге грант пен есеп беру мәселелері бойынша көмектеседі.",
+)
+KK_B = (
+    "Павлодарда ҮЕҰ-ға арналған ресурстық орталық жұмысын бастады",
+    "ПАВЛОДАР. KAZINFORM – Павлодарда ресурстық орталық жұмысын бастады. Орталық үкіметтік емес "
+    "ұйымдарға грант пен есеп беру бойынша тегін кеңес береді.",
+)
+EN_A = (
+    "Shymkent opens a legal aid office for domestic violence survivors",
+    "A free legal aid office for survivors of domestic violence opened in Shymkent on Tuesday. "
+    "Lawyers of a local NGO will help women file protection orders and lawsuits.",
+)
+EN_B = (
+    "Free legal aid for domestic violence survivors launched in Shymkent",
+    "SHYMKENT – Survivors of domestic violence can now get free legal aid in Shymkent, where a "
+    "local NGO opened an office with lawyers who help women file protection orders and lawsuits.",
+)
+COVID_MONDAY = ("За сутки выявлено 1984 случая коронавируса", "Данные оперативного штаба.")
+COVID_TUESDAY = ("За сутки выявлено 1520 случаев коронавируса", "Данные оперативного штаба.")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "language", "merged"),
+    [
+        (CENTRE_A, CENTRE_B, "ru", True),
+        (ENERGY_COUNCIL, ENERGY_COUNCIL_OTHER_OUTLET, "ru", True),
+        (KK_A, KK_B, "kk", True),
+        (EN_A, EN_B, "en", True),
+        (ENERGY_COUNCIL, HEALTH_COUNCIL, "ru", False),
+        (ENERGY_COUNCIL_OTHER_OUTLET, HEALTH_COUNCIL, "ru", False),
+        (CENTRE_A, HEALTH_COUNCIL, "ru", False),
+        (COVID_MONDAY, COVID_TUESDAY, "ru", False),
+    ],
+)
+def test_same_story_decisions(first: tuple[str, str], second: tuple[str, str], language: str,
+                              merged: bool) -> None:
+    a, b = fingerprint(*first, language), fingerprint(*second, language)
+    assert same_story(a, b) is merged
+    assert same_story(b, a) is merged
+
+
+def test_one_source_merges_only_near_copies() -> None:
+    a, b = fingerprint(*ENERGY_COUNCIL, "ru"), fingerprint(*ENERGY_COUNCIL_OTHER_OUTLET, "ru")
+    assert not same_story(a, b, same_source=True)
+    assert same_story(a, fingerprint(*ENERGY_COUNCIL, "ru"), same_source=True)
+
+
+def test_title_only_items_have_fingerprints() -> None:
+    fp = fingerprint("Общественный совет Минэнерго обсудил тарифы", "", "ru")
+    assert fp.words == fp.title and fp.title
+
+
+class _Newsroom:
+    """Stores items as a feed refresh does: insert, then assign stories, in one transaction."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.count = 0
+        self.now = time.time()
+
+    async def source(self, title: str) -> int:
+        source, _ = await self.archive.sources.add(f"https://{title}.example.kz/rss", title=title)
+        return source.id
+
+    async def publish(self, source_id: int, story: tuple[str, str], *, hours_ago: float = 0.0,
+                      relevant: bool = True, language: str = "ru") -> Item:
+        self.count += 1
+        title, text = story
+        item = Item(
+            source_id=source_id, guid=f"g{self.count}", url=f"https://n.example.kz/{self.count}",
+            canonical_url=f"https://n.example.kz/{self.count}", title=title, text=text,
+            language=language, published_at=self.now - hours_ago * 3600, fetched_at=self.now,
+            content_hash=f"h{self.count}",
+            verdict=Verdict(relevant=relevant, score=1.0 if relevant else 0.0),
+        )
+        async with self.archive.db.transaction() as conn:
+            stored = await insert_new_items(
+                conn, [item], [(stem_text(title, language), stem_text(text, language))]
+            )
+            await assign_stories(conn, stored)
+        assert item.story_id is not None
+        return item
+
+
+async def test_two_outlets_one_story_in_the_archive(archive: Archive) -> None:
+    room = _Newsroom(archive)
+    first_outlet, second_outlet = await room.source("first"), await room.source("second")
+    a = await room.publish(first_outlet, CENTRE_A, hours_ago=5)
+    b = await room.publish(second_outlet, CENTRE_B, hours_ago=1)
+    assert a.story_id == b.story_id
+    assert a.story_id is not None
+    story = await archive.stories.get(a.story_id)
+    assert story is not None
+    assert story.representative_id == a.id
+    assert story.item_ids == [a.id, b.id]
+    assert story.sources == ["first", "second"]
+    assert story.first_published_at == a.published_at
+    assert story.last_published_at == b.published_at
+    assert await archive.stories.sources_of([a.story_id]) == {a.story_id: ["second"]}
+
+
+async def test_similar_words_different_events_stay_apart(archive: Archive) -> None:
+    room = _Newsroom(archive)
+    first_outlet, second_outlet = await room.source("first"), await room.source("second")
+    energy = await room.publish(first_outlet, ENERGY_COUNCIL, hours_ago=3)
+    health = await room.publish(second_outlet, HEALTH_COUNCIL, hours_ago=2)
+    assert energy.story_id != health.story_id
+    assert energy.story_id is not None and health.story_id is not None
+    assert await archive.stories.sources_of([energy.story_id, health.story_id]) == {
+        energy.story_id: [], health.story_id: [],
+    }
+
+
+async def test_items_further_apart_than_the_window_stay_apart(archive: Archive) -> None:
+    room = _Newsroom(archive)
+    first_outlet, second_outlet = await room.source("first"), await room.source("second")
+    old = await room.publish(first_outlet, CENTRE_A, hours_ago=STORY_WINDOW_SECONDS / 3600 + 5)
+    new = await room.publish(second_outlet, CENTRE_B)
+    assert old.story_id != new.story_id
+
+
+async def test_same_source_rewrites_stay_apart(archive: Archive) -> None:
+    room = _Newsroom(archive)
+    outlet = await room.source("first")
+    a = await room.publish(outlet, ENERGY_COUNCIL, hours_ago=2)
+    b = await room.publish(outlet, ENERGY_COUNCIL_OTHER_OUTLET)
+    assert a.story_id != b.story_id
+
+
+async def test_relevant_item_becomes_the_representative(archive: Archive) -> None:
+    room = _Newsroom(archive)
+    first_outlet, second_outlet = await room.source("first"), await room.source("second")
+    dropped = await room.publish(first_outlet, CENTRE_A, hours_ago=4, relevant=False)
+    kept = await room.publish(second_outlet, CENTRE_B, hours_ago=1)
+    assert dropped.story_id == kept.story_id
+    assert kept.story_id is not None
+    story = await archive.stories.get(kept.story_id)
+    assert story is not None and story.representative_id == kept.id
+    assert await archive.stories.sources_of([kept.story_id]) == {kept.story_id: ["first"]}
+
+
+async def test_an_item_joins_the_story_of_a_later_member(archive: Archive) -> None:
+    """Items arrive out of order: a story spans its members' times, whichever came first."""
+    room = _Newsroom(archive)
+    sources = [await room.source(name) for name in ("first", "second", "third")]
+    a = await room.publish(sources[0], EN_A, hours_ago=1, language="en")
+    b = await room.publish(sources[1], EN_B, hours_ago=10, language="en")
+    c = await room.publish(sources[2], EN_B, hours_ago=30, language="en")
+    assert a.story_id == b.story_id == c.story_id
+    assert a.story_id is not None
+    story = await archive.stories.get(a.story_id)
+    assert story is not None
+    assert story.first_published_at == c.published_at
+    assert story.last_published_at == a.published_at
+
+
+async def test_unknown_stories(archive: Archive) -> None:
+    assert await archive.stories.get(12345) is None
+    assert await archive.stories.sources_of([]) == {}
+    assert await archive.stories.sources_of([12345]) == {}
