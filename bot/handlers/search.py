@@ -107,8 +107,8 @@ async def results_page(
         if offset:
             return _("No more results for «{query}».", query=echo), None
         return _(
-            "Nothing found for «{query}». Try fewer or broader words: «гранты» instead of "
-            "a whole phrase, or a word in another language.",
+            "Nothing found for «{query}». Try fewer or broader words (one key word instead "
+            "of a phrase), or the same word in another language.",
             query=echo,
         ), None
     shown = hits[:PAGE_SIZE]

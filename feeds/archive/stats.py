@@ -97,15 +97,19 @@ class StatsStore:
             "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')"
         )
         stats.outbox_dead = await self._count("SELECT COUNT(*) FROM outbox WHERE state = 'dead'")
-        stats.flood_waits_24h = await self._flood_waits_since(since)
+        send_log = await self._send_log_since(since)
+        if send_log is not None:
+            stats.sent_24h, stats.flood_waits_24h = send_log
         return stats
 
-    async def _flood_waits_since(self, since: float) -> int | None:
-        """429 answers in the delivery log since `since`; None when there is no such log."""
-        columns = await self._table_columns("send_log")
-        if not {"created_at", "outcome"} <= columns:
+    async def _send_log_since(self, since: float) -> tuple[int, int] | None:
+        """(messages sent, 429 flood waits) in the delivery log since `since`; None when
+        this archive has no delivery log (the outbox's sent rows are the fallback)."""
+        if not {"at", "outcome"} <= await self._table_columns("send_log"):
             return None
-        return await self._count(
-            "SELECT COUNT(*) FROM send_log WHERE created_at >= ? AND outcome = 'flood_wait'",
+        rows = await self._rows(
+            "SELECT COALESCE(SUM(outcome = 'sent'), 0),"
+            " COALESCE(SUM(outcome = 'flood'), 0) FROM send_log WHERE at >= ?",
             (since,),
         )
+        return int(rows[0][0]), int(rows[0][1])
