@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 
 THRESHOLD = 1.0
 """An item scoring this or more is relevant; one strong term (weight 1.0) is enough."""
-TITLE_BOOST = 1.5  # a term in the headline says more about the subject than one in the body
-BODY_FACTOR = 0.8  # a strong term in passing in the body needs some support to keep an item
+TITLE_BOOST = 1.7  # a term in the headline says more about the subject than one in the body
+BODY_FACTOR = 0.9  # a strong term in passing in the body needs some support to keep an item
 REPEAT_BONUS = 0.25  # each further occurrence of a term adds this share of its weight...
 MAX_REPEATS = 2  # ...up to this many times
 SUPPORT_WEIGHT = 0.5  # terms lighter than this only support: alone they never keep an item...
