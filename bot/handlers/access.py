@@ -7,7 +7,9 @@ import logging
 from aiogram import Bot
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import Chat, User
+from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, User
+
+from bot.i18n import gettext_for
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +41,29 @@ async def may_manage(
     if user is None or not is_group(chat):
         return False
     return await is_chat_admin(bot, chat.id, user.id)
+
+
+async def callback_chat(callback: CallbackQuery, bot: Bot, claimed_chat_id: int) -> Chat | None:
+    """The chat a settings button may act on, or None after telling the presser why not.
+
+    The button must have been pressed in the chat its data names (a crafted callback naming
+    another chat is refused), its message must still be there, and in a group the presser
+    must be an admin.
+    """
+    _ = gettext_for("messages")
+    message = callback.message
+    if message is None or isinstance(message, InaccessibleMessage):
+        await callback.answer(_("This button is out of date. Please send the command again."))
+        return None
+    if message.chat.id != claimed_chat_id:
+        log.warning(
+            "refused a button for chat %s pressed in chat %s", claimed_chat_id, message.chat.id
+        )
+        await callback.answer(_("This button does not belong to this chat."), show_alert=True)
+        return None
+    if not await may_manage(bot, message.chat, callback.from_user):
+        await callback.answer(
+            _("Only the group's admins can change its settings."), show_alert=True
+        )
+        return None
+    return message.chat

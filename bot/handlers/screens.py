@@ -9,7 +9,8 @@ from __future__ import annotations
 import html
 from datetime import time
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup
 from babel.dates import format_time, get_day_names
 
 from bot.i18n import translate
@@ -127,3 +128,17 @@ def settings_screen(sub: Subscriber, view: str) -> tuple[str, InlineKeyboardMark
     return settings_text(sub), settings_keyboard(
         sub, hour_label(sub.hour, language), day_names(language)[sub.weekday]
     )
+
+
+async def edit_screen(
+    callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Replace the button's message in place; pressing an already chosen option is no error."""
+    message = callback.message
+    if message is None or isinstance(message, InaccessibleMessage):
+        return
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "not modified" not in str(exc):
+            raise

@@ -62,12 +62,12 @@ async def start(
     if how == "new":
         await message.answer(welcome_text(subscriber), reply_markup=keyboard)
         return
-    greeting = (
-        "Welcome back! Your settings are kept."
-        if how == "resumed"
-        else "You are already subscribed."
-    )
-    text = translate("messages", subscriber.language, greeting) + "\n\n" + settings_text(subscriber)
+    language = subscriber.language
+    if how == "resumed":
+        greeting = translate("messages", language, "Welcome back! Your settings are kept.")
+    else:
+        greeting = translate("messages", language, "You are already subscribed.")
+    text = greeting + "\n\n" + settings_text(subscriber)
     await message.answer(text, reply_markup=keyboard)
 
 
