@@ -132,7 +132,8 @@ def _verdict(hits: Iterable[_Hit], present: set[str]) -> Verdict:
             continue
         if term.exclude:
             excluded.add(term.topic)
-        elif term.topic == OFF_TOPIC:
+            continue
+        if term.topic == OFF_TOPIC:
             penalty += hit.value  # negative weights; masks weigh 0
         else:
             scores = support if term.weight < SUPPORT_WEIGHT else topic_scores
@@ -145,6 +146,8 @@ def _verdict(hits: Iterable[_Hit], present: set[str]) -> Verdict:
         topic_scores.pop(topic, None)
     kept = [hit for hit in kept if hit.term.topic in topic_scores]
     score = max(0.0, sum(topic_scores.values()) + penalty)
+    if any(hit.term.admin for hit in kept):
+        score = max(score, THRESHOLD)  # the admin asked for these words explicitly
     matched = _matched_words(kept)
     if score < THRESHOLD:
         return Verdict(relevant=False, score=round(score, 3), matched=matched)
@@ -205,6 +208,7 @@ def _compile_admin_term(extra: FilterTerm) -> list[Term]:
             keys=keys,
             phrase=extra.term,
             exclude=extra.kind == "exclude",
+            admin=extra.kind == "include",
         )
         for keys in variants
         if keys

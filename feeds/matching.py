@@ -42,6 +42,7 @@ class Term:
     unless: frozenset[str] = frozenset()
     exclude: bool = False  # an admin's exclude term: a match drops its topic
     kazakh_only: bool = False  # a Kazakh term without Kazakh letters: not in Russian text
+    admin: bool = False  # an admin's include term: a match keeps the item whatever else
 
 
 def kazakh_only(phrase: str, language: str) -> bool:
