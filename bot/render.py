@@ -85,6 +85,8 @@ def clean_text(text: str | None) -> str:
     text or corrupt the message), whitespace runs made single spaces."""
     if not text:
         return ""
+    if text.isprintable():  # the common case, checked in C
+        return " ".join(text.split())
     kept = "".join(
         ch if unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn"} else " "
         for ch in text
