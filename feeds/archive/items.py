@@ -76,9 +76,41 @@ async def insert_new_items(
     return new
 
 
+_IN_CHUNK = 400  # bound parameters per IN (...) list, well under SQLite's limit
+
+
 class ItemStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def stored_keys(
+        self, source_id: int, guids: Sequence[str], canonical_urls: Sequence[str]
+    ) -> tuple[set[str], set[str]]:
+        """Which of these guids the feed already has, and which canonical URLs any feed has.
+
+        A read before the work: the pipeline classifies and summarises only what is new.
+        `insert_new_items` checks again inside the write transaction.
+        """
+        known_guids: set[str] = set()
+        known_urls: set[str] = set()
+        reader = self._db.reader
+        for start in range(0, len(guids), _IN_CHUNK):
+            chunk = list(guids[start:start + _IN_CHUNK])
+            marks = ",".join("?" * len(chunk))
+            cursor = await reader.execute(
+                f"SELECT guid FROM items WHERE source_id = ? AND guid IN ({marks})",
+                (source_id, *chunk),
+            )
+            known_guids.update(row[0] for row in await cursor.fetchall())
+        urls = [url for url in canonical_urls if url]
+        for start in range(0, len(urls), _IN_CHUNK):
+            chunk = urls[start:start + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            cursor = await reader.execute(
+                f"SELECT canonical_url FROM items WHERE canonical_url IN ({marks})", chunk
+            )
+            known_urls.update(row[0] for row in await cursor.fetchall())
+        return known_guids, known_urls
 
     async def get(self, item_id: int) -> Item | None:
         cursor = await self._db.reader.execute(

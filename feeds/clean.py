@@ -1,0 +1,211 @@
+"""Cleaning parsed entries into items: plain text, canonical URLs, language, dedup keys.
+
+Everything here is pure and synchronous; the pipeline runs it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from feeds.models import Item, ParsedFeed, RawEntry, Source
+from feeds.textnorm import KAZAKH_LETTERS
+
+MAX_TITLE_CHARS = 500
+MAX_TEXT_CHARS = 50_000
+UNTITLED_CHARS = 120
+"""An entry without a title is named by the first words of its text, up to this long."""
+FUTURE_TOLERANCE = 15 * 60.0
+"""A date further ahead than this is a feed's mistake: the item gets its fetch time."""
+
+_DROPPED_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "object",
+                           "svg", "math", "head", "select", "button"})
+_BLOCK_TAGS = frozenset({
+    "p", "div", "br", "hr", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "section",
+    "article", "header", "footer", "aside", "blockquote", "pre", "figure", "figcaption",
+    "h1", "h2", "h3", "h4", "h5", "h6", "main", "nav", "form", "address", "center",
+})
+_VOID_TAGS = frozenset({"br", "hr", "img", "input", "meta", "link", "area", "base", "col",
+                        "embed", "source", "track", "wbr", "param"})
+_SPACES = re.compile(r"[^\S\n]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
+_MARKUP_HINT = re.compile(r"[<&]")
+_TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "yclid", "ysclid", "dclid", "msclkid", "igshid", "mc_cid", "mc_eid",
+    "_openstat", "_ga", "_gl", "twclid", "ttclid", "srsltid",
+})
+_CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
+_LATIN = re.compile(r"[a-z]", re.IGNORECASE)
+_KAZAKH_LETTER = re.compile("[" + "".join(sorted(KAZAKH_LETTERS)) + "]")
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the text of a fragment, dropping scripts and styles, breaking at blocks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._dropping: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROPPED_TAGS and tag not in _VOID_TAGS:
+            self._dropping.append(tag)
+        elif tag in _BLOCK_TAGS and not self._dropping:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS and not self._dropping:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._dropping:
+            if tag in self._dropping:
+                while self._dropping and self._dropping.pop() != tag:
+                    pass
+            return
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._dropping:
+            self.parts.append(data)
+
+
+def _normalise_spaces(text: str) -> str:
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _SPACES.sub(" ", text.replace("\xa0", " "))
+    return _NEWLINES.sub("\n", text).strip()
+
+
+def html_to_text(html_text: str) -> str:
+    """Plain text of an HTML fragment: scripts and styles dropped, one paragraph per line,
+    entities unescaped, runs of spaces collapsed. Never raises on broken markup."""
+    if not html_text:
+        return ""
+    if not _MARKUP_HINT.search(html_text):
+        return _normalise_spaces(html_text)
+    parser = _TextExtractor()
+    try:
+        parser.feed(html_text)
+        parser.close()
+    except (AssertionError, ValueError):  # HTMLParser's verdict on hopeless markup
+        return _normalise_spaces(html.unescape(re.sub(r"<[^>]*>", " ", html_text)))
+    return _normalise_spaces("".join(parser.parts))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def canonical_url(url: str) -> str:
+    """The URL as a dedup key: scheme and host lower-cased, default port, fragment and
+    tracking parameters (utm_*, fbclid, yclid, ...) removed. "" for anything not http(s)."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ""
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if scheme not in ("http", "https") or not host:
+        return ""
+    if port is not None and port != {"http": 80, "https": 443}[scheme]:
+        host = f"{host}:{port}"
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith("utm_") and key.lower() not in _TRACKING_PARAMS
+    ]
+    path = parts.path or "/"
+    return urlunsplit((scheme, host, path, urlencode(query, doseq=True), ""))
+
+
+def detect_language(text: str, hint: str = "") -> str:
+    """"kk", "ru" or "en" for a text. Kazakh-only letters are a strong signal; the feed's
+    declared language (`hint`, e.g. "ru-RU" or "kk") decides a Cyrillic text without them
+    and any text too short to tell."""
+    hinted = _hint_language(hint)
+    sample = text[:4000]
+    cyrillic = len(_CYRILLIC.findall(sample))
+    latin = len(_LATIN.findall(sample))
+    if cyrillic == 0 and latin == 0:
+        return hinted or "ru"
+    if cyrillic >= latin:
+        kazakh = len(_KAZAKH_LETTER.findall(sample.lower()))
+        # Kazakh prose has several of these letters in every sentence; a Russian text
+        # with a Kazakh name in it has one or two.
+        if kazakh >= 3 and kazakh * 100 >= cyrillic:
+            return "kk"
+        return "kk" if hinted == "kk" else "ru"
+    return "en"
+
+
+def _hint_language(hint: str) -> str:
+    code = hint.strip().lower().replace("_", "-").split("-")[0]
+    if code in ("kk", "kz", "kaz"):
+        return "kk"
+    if code in ("ru", "rus"):
+        return "ru"
+    if code in ("en", "eng"):
+        return "en"
+    return ""
+
+
+def _item(entry: RawEntry, source: Source, hint: str, now: float) -> Item | None:
+    title = _one_line(html_to_text(entry.title))[:MAX_TITLE_CHARS]
+    text = html_to_text(entry.content_html)[:MAX_TEXT_CHARS]
+    if not title and not text:
+        return None
+    if not title:
+        title = _first_words(text, UNTITLED_CHARS)
+    link = urljoin(source.url, entry.link) if entry.link else ""
+    canonical = canonical_url(link)
+    published = entry.published_at
+    if published is None or published > now + FUTURE_TOLERANCE:
+        published = now
+    return Item(
+        source_id=source.id,
+        guid=entry.guid,
+        url=link if canonical else "",
+        canonical_url=canonical,
+        title=title,
+        text=text,
+        language=detect_language(f"{title}\n{text}", hint),
+        published_at=published,
+        fetched_at=now,
+        content_hash=hashlib.sha256(f"{title}\n{text}".encode()).hexdigest(),
+    )
+
+
+def _first_words(text: str, limit: int) -> str:
+    line = _one_line(text)
+    if len(line) <= limit:
+        return line
+    cut = line[:limit].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def clean_entries(parsed: ParsedFeed, source: Source, now: float) -> list[Item]:
+    """The feed's entries as items, in feed order: plain text, canonical URLs, language,
+    sane dates (missing or future ones become `now`). Entries with neither title nor
+    text are dropped, and so is a repeat of a guid or URL already seen in this feed."""
+    hint = source.language or parsed.language
+    items: list[Item] = []
+    seen_guids: set[str] = set()
+    seen_urls: set[str] = set()
+    for entry in parsed.entries:
+        item = _item(entry, source, hint, now)
+        if item is None or item.guid in seen_guids:
+            continue
+        if item.canonical_url and item.canonical_url in seen_urls:
+            continue
+        seen_guids.add(item.guid)
+        if item.canonical_url:
+            seen_urls.add(item.canonical_url)
+        items.append(item)
+    return items

@@ -1,0 +1,333 @@
+"""The ingest orchestrator: fetch → parse → clean → classify → expand → summarize → store.
+
+`refresh` does one feed and reads top to bottom; `poll_all` refreshes many at once; and
+`probe_feed` runs the first half (no storing) for an admin who adds a feed. The stages are
+plain functions (feeds.parse, feeds.clean, feeds.classify, feeds.summarize); this module
+only wires them, keeps CPU work off the event loop, and decides the feed's schedule:
+
+- success: next fetch after `interval`, the error count back to zero;
+- 304: the same, and nothing is parsed;
+- an error: exponential backoff from `interval`, capped at a day; Retry-After on 429/503
+  is honoured; 410 disables the feed; a permanent redirect moves the stored URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+
+from feeds import article, summarize
+from feeds.archive import Archive
+from feeds.archive.items import insert_new_items
+from feeds.archive.sources import save_refresh_state
+from feeds.archive.stories import assign_stories
+from feeds.classify import Classifier
+from feeds.clean import clean_entries, detect_language
+from feeds.fetch import Fetcher
+from feeds.models import FeedStatus, FetchResult, Item, ParsedFeed, Source
+from feeds.parse import looks_like_html_page, parse_feed
+from feeds.textnorm import stem_text
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 86_400.0
+"""A failing feed is retried at least once a day."""
+
+
+@dataclass
+class PipelineContext:
+    """Everything the pipeline needs, passed in (nothing is read from globals)."""
+
+    archive: Archive
+    fetcher: Fetcher
+    classifier: Classifier
+    clock: Callable[[], float] = time.time
+    interval: float = 900.0
+    concurrency: int = 8
+    """How many feeds `poll_all` refreshes at once (the fetcher bounds connections too)."""
+
+
+@dataclass
+class RefreshReport:
+    """How one feed's refresh went: what `poll` prints and /poll sums up."""
+
+    source_id: int
+    url: str
+    title: str
+    status: FeedStatus
+    new_items: list[Item] = field(default_factory=list)
+    total: int = 0
+    kept: int = 0
+    error: str | None = None
+    warning: str | None = None
+    """A problem the feed was read despite (status WARNING): not an error."""
+
+
+@dataclass
+class FeedProbe:
+    """What a feed URL gives, checked without storing anything."""
+
+    url: str
+    title: str = ""
+    site_url: str = ""
+    language: str = ""
+    item_count: int = 0
+    kept_count: int = 0
+    error: str | None = None
+    is_html_page: bool = False
+    body: bytes = b""
+
+
+async def refresh(ctx: PipelineContext, source: Source) -> RefreshReport:
+    """Refresh one feed and store its new items and its state in one transaction.
+
+    Never raises for a problem of the feed (network, HTTP, format): that becomes the
+    report's status and error, and the feed's state in the archive.
+    """
+    now = ctx.clock()
+    fetched = await ctx.fetcher.fetch(
+        source.url, etag=source.etag, last_modified=source.last_modified
+    )
+    if fetched.not_modified:
+        state = _succeeded(source, fetched, now, ctx.interval, FeedStatus.NOT_MODIFIED, None)
+        await _store(ctx, state, [], [])
+        return _report(state, FeedStatus.NOT_MODIFIED)
+    if fetched.error is not None:
+        return await _fail(ctx, source, fetched, now, fetched.error)
+
+    parsed = await asyncio.to_thread(
+        parse_feed, fetched.body, url=fetched.url, content_type=fetched.content_type
+    )
+    if parsed.error is not None:
+        return await _fail(ctx, source, fetched, now, parsed.error)
+    items = await asyncio.to_thread(clean_entries, parsed, source, now)
+    source = _learn_metadata(source, parsed, items)
+    fresh = await _not_stored(ctx.archive, source.id, items)
+
+    await asyncio.to_thread(_classify_all, ctx.classifier, fresh)
+    kept = [item for item in fresh if item.verdict is not None and item.verdict.relevant]
+    await article.expand_teasers(ctx.fetcher, kept)
+    stems = await asyncio.to_thread(_summarize_and_stem, fresh)
+
+    status = FeedStatus.WARNING if parsed.warning else FeedStatus.OK
+    state = _succeeded(source, fetched, now, ctx.interval, status, parsed.warning)
+    state = await _follow_permanent_redirect(ctx.archive, state, fetched)
+    new = await _store(ctx, state, fresh, stems)
+    report = _report(state, status)
+    report.warning = parsed.warning
+    report.new_items = new
+    report.total = len(items)
+    report.kept = sum(1 for item in new if item.verdict is not None and item.verdict.relevant)
+    return report
+
+
+async def poll_all(
+    ctx: PipelineContext,
+    *,
+    only_due: bool = True,
+    source_ids: Collection[int] | None = None,
+) -> list[RefreshReport]:
+    """Refresh the enabled feeds (only those due, unless told otherwise), a bounded number
+    at a time; one report per feed, in feed order. No exception escapes: a feed whose
+    refresh fails unexpectedly gets an error report and the others go on."""
+    archive = ctx.archive
+    if only_due:
+        sources = await archive.sources.due(ctx.clock())
+    else:
+        sources = await archive.sources.all(enabled_only=True)
+    if source_ids is not None:
+        wanted = set(source_ids)
+        sources = [source for source in sources if source.id in wanted]
+    gate = asyncio.Semaphore(max(1, ctx.concurrency))
+
+    async def one(source: Source) -> RefreshReport:
+        async with gate:
+            return await _refresh_guarded(ctx, source)
+
+    return list(await asyncio.gather(*(one(source) for source in sources)))
+
+
+async def probe_feed(ctx: PipelineContext, url: str) -> FeedProbe:
+    """Fetch, parse, clean and classify `url` without storing anything.
+
+    When the address gives a web page instead of a feed, the probe says so
+    (`is_html_page`) and carries the page's body, so the caller can discover feeds on it.
+    """
+    fetched = await ctx.fetcher.fetch(url)
+    probe = FeedProbe(url=fetched.url or url)
+    if fetched.error is not None:
+        probe.error = fetched.error
+        return probe
+    if looks_like_html_page(fetched.body, fetched.content_type):
+        probe.is_html_page = True
+        probe.body = fetched.body
+        probe.error = "not a feed: the address gives a web page (HTML)"
+        return probe
+    parsed = await asyncio.to_thread(
+        parse_feed, fetched.body, url=probe.url, content_type=fetched.content_type
+    )
+    if parsed.error is not None:
+        probe.error = parsed.error
+        return probe
+    draft = Source(id=0, url=probe.url, language="")
+    items = await asyncio.to_thread(clean_entries, parsed, draft, ctx.clock())
+    await asyncio.to_thread(_classify_all, ctx.classifier, items)
+    probe.title = parsed.title
+    probe.site_url = parsed.site_url
+    probe.language = _feed_language(parsed, items)
+    probe.item_count = len(items)
+    probe.kept_count = sum(1 for item in items if item.verdict and item.verdict.relevant)
+    return probe
+
+
+# --- stages run in worker threads ---------------------------------------------------------
+
+def _classify_all(classifier: Classifier, items: list[Item]) -> None:
+    for item in items:
+        item.verdict = classifier.classify(item.title, item.text, item.language)
+
+
+def _summarize_and_stem(items: list[Item]) -> list[tuple[str, str]]:
+    """Summaries for the kept items, and the title and text stems of every item."""
+    stems: list[tuple[str, str]] = []
+    for item in items:
+        verdict = item.verdict
+        if verdict is not None and verdict.relevant:
+            item.summary = summarize.summarize(item.title, item.text, item.language,
+                                               verdict.matched)
+        stems.append((stem_text(item.title, item.language), stem_text(item.text, item.language)))
+    return stems
+
+
+# --- state of the feed ----------------------------------------------------------------------
+
+def _succeeded(
+    source: Source, fetched: FetchResult, now: float, interval: float,
+    status: FeedStatus, warning: str | None,
+) -> Source:
+    return dataclasses.replace(
+        source,
+        etag=fetched.etag or source.etag,
+        last_modified=fetched.last_modified or source.last_modified,
+        last_fetch_at=now,
+        last_success_at=now,
+        last_status=str(status),
+        last_error=warning,
+        error_count=0,
+        next_fetch_at=now + interval,
+    )
+
+
+def _failed(
+    source: Source, fetched: FetchResult, now: float, interval: float, error: str
+) -> tuple[Source, FeedStatus]:
+    errors = source.error_count + 1
+    status = FeedStatus.ERROR
+    enabled = source.enabled
+    if fetched.status == 410:
+        status, enabled = FeedStatus.GONE, False
+    delay = min(interval * 2 ** min(errors - 1, 20), MAX_BACKOFF)
+    if fetched.retry_after is not None:
+        delay = min(max(fetched.retry_after, 1.0), MAX_BACKOFF)
+    state = dataclasses.replace(
+        source,
+        enabled=enabled,
+        last_fetch_at=now,
+        last_status=str(status),
+        last_error=error,
+        error_count=errors,
+        next_fetch_at=now + delay,
+    )
+    return state, status
+
+
+def _learn_metadata(source: Source, parsed: ParsedFeed, items: list[Item]) -> Source:
+    """Fill what the archive does not know yet from the feed itself."""
+    return dataclasses.replace(
+        source,
+        title=source.title or parsed.title[:300],
+        site_url=source.site_url or parsed.site_url[:1000],
+        language=source.language or _feed_language(parsed, items),
+    )
+
+
+async def _follow_permanent_redirect(
+    archive: Archive, state: Source, fetched: FetchResult
+) -> Source:
+    target = fetched.permanent_redirect_to
+    if not target or target == state.url:
+        return state
+    other = await archive.sources.find_by_url(target)
+    if other is not None and other.id != state.id:
+        log.warning("feed %s moved to %s, which is already feed %s; keeping its URL",
+                    state.id, target, other.id)
+        return state
+    log.info("feed %s moved permanently: %s -> %s", state.id, state.url, target)
+    return dataclasses.replace(state, url=target)
+
+
+# --- archive -----------------------------------------------------------------------------
+
+async def _not_stored(archive: Archive, source_id: int, items: list[Item]) -> list[Item]:
+    """The items the archive does not have yet (the others need no classifying)."""
+    if not items:
+        return []
+    guids, urls = await archive.items.stored_keys(
+        source_id, [item.guid for item in items], [item.canonical_url for item in items]
+    )
+    return [item for item in items
+            if item.guid not in guids and not (item.canonical_url and item.canonical_url in urls)]
+
+
+async def _store(
+    ctx: PipelineContext, state: Source, items: list[Item], stems: list[tuple[str, str]]
+) -> list[Item]:
+    """The new items, their stories and the feed's state: all stored, or none."""
+    async with ctx.archive.db.transaction() as conn:
+        new = await insert_new_items(conn, items, stems)
+        await assign_stories(conn, new)
+        await save_refresh_state(conn, state)
+    return new
+
+
+async def _fail(
+    ctx: PipelineContext, source: Source, fetched: FetchResult, now: float, error: str
+) -> RefreshReport:
+    state, status = _failed(source, fetched, now, ctx.interval, error)
+    await _store(ctx, state, [], [])
+    log.info("feed %s (%s): %s", source.id, source.url, error)
+    return _report(state, status, error=error)
+
+
+async def _refresh_guarded(ctx: PipelineContext, source: Source) -> RefreshReport:
+    """`refresh`, with any unexpected failure logged and recorded on the feed."""
+    try:
+        return await refresh(ctx, source)
+    except Exception as exc:
+        log.exception("refreshing feed %s (%s) failed", source.id, source.url)
+        error = f"internal error: {type(exc).__name__}: {exc}"[:300]
+        failure = FetchResult(url=source.url, status=None, error=error)
+        state, status = _failed(source, failure, ctx.clock(), ctx.interval, error)
+        try:
+            await _store(ctx, state, [], [])
+        except Exception:
+            log.exception("recording the failure of feed %s failed too", source.id)
+        return _report(state, status, error=error)
+
+
+def _report(state: Source, status: FeedStatus, *, error: str | None = None) -> RefreshReport:
+    return RefreshReport(
+        source_id=state.id, url=state.url, title=state.title, status=status, error=error
+    )
+
+
+def _feed_language(parsed: ParsedFeed, items: list[Item]) -> str:
+    """The feed's language: what most of its items are written in, else what it declares."""
+    if items:
+        return Counter(item.language for item in items).most_common(1)[0][0]
+    return detect_language("", parsed.language) if parsed.language else ""
