@@ -1,0 +1,186 @@
+"""Putting messages into the outbox: digests when they are due, instant and watch-word news.
+
+Every message gets a key per chat and period (`digest:2026-11-28`, `weekly:2026-W48`,
+`instant:<story>`), and the outbox writes a key once, so running the tick twice composes and
+sends a digest once. Keys already present are skipped before composing, so a repeated tick
+costs a query, not a composition. The stories of a message are recorded as delivered to the
+chat in the same transaction, so no story reaches a chat twice by any route.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.digest import Digest, compose_digests
+from feeds.archive import Archive
+from feeds.archive.subscribers import Subscriber
+
+log = logging.getLogger(__name__)
+
+# Composes the digests of many subscribers at one moment: {chat_id: Digest} (no key: no news).
+Composer = Callable[[Archive, list[Subscriber], datetime], Awaitable[dict[int, Digest]]]
+
+DIGEST_MODES = ("daily", "weekly")
+# Instant news reaches back at most this far (a poll after a long pause sends no old news).
+INSTANT_LOOKBACK_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class DueDigest:
+    """A subscriber whose digest is due, the period's key and when the period began."""
+
+    subscriber: Subscriber
+    key: str
+    scheduled_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    due: int  # subscribers whose digest period has come
+    already: int  # of those, composed before (an earlier tick)
+    composed: int  # digests written to the outbox now
+    empty: int  # no news for them this time
+
+
+def _zone(name: str, fallback: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r of a subscriber; using %s", name, fallback)
+        return ZoneInfo(fallback)
+
+
+def due_digest(subscriber: Subscriber, now: datetime, default_timezone: str) -> DueDigest | None:
+    """The subscriber's current digest period if it has begun, else None.
+
+    A daily digest's period begins at the subscriber's hour on each local day; a weekly one
+    at that hour on their weekday of each ISO week. A period stays due until its digest is
+    composed (a bot that was down at 09:00 still sends at 09:40), and a period that began
+    before the subscriber's last digest is over.
+    """
+    if not subscriber.active or subscriber.mode not in DIGEST_MODES:
+        return None
+    local = now.astimezone(_zone(subscriber.timezone, default_timezone))
+    day = local.date()
+    if subscriber.mode == "weekly":
+        day -= timedelta(days=(local.weekday() - subscriber.weekday) % 7)
+        year, week, _ = day.isocalendar()
+        key = f"weekly:{year}-W{week:02d}"
+    else:
+        key = f"digest:{day.isoformat()}"
+    begins = datetime.combine(day, time(subscriber.hour), tzinfo=local.tzinfo)
+    if local < begins:
+        return None
+    if subscriber.last_digest_at is not None and subscriber.last_digest_at >= begins.timestamp():
+        return None
+    return DueDigest(subscriber, key, begins)
+
+
+async def enqueue_digest(
+    archive: Archive, subscriber: Subscriber, digest: Digest, key: str, now: datetime
+) -> bool:
+    """Write one composed digest (False when that chat and key were written before)."""
+    return await archive.outbox.enqueue(
+        subscriber.chat_id,
+        key,
+        digest.parts,
+        story_ids=digest.story_ids,
+        via="digest",
+        digest_at=now.timestamp(),
+        now=now.timestamp(),
+    )
+
+
+async def enqueue_due_digests(
+    archive: Archive,
+    now: datetime,
+    *,
+    default_timezone: str = "Asia/Almaty",
+    compose: Composer = compose_digests,
+) -> TickReport:
+    """The digest tick: compose and enqueue every digest whose period has begun."""
+    candidates = await archive.outbox.digest_candidates(DIGEST_MODES)
+    due = [d for s in candidates if (d := due_digest(s, now, default_timezone)) is not None]
+    return await _enqueue(archive, now, due, compose)
+
+
+async def enqueue_all_digests(
+    archive: Archive, now: datetime, *, compose: Composer = compose_digests
+) -> TickReport:
+    """`deliver --all`: every active subscriber (but those who turned digests off) gets a
+    digest of their unsent news now, whatever their schedule."""
+    subscribers = await archive.outbox.digest_candidates(("daily", "weekly", "instant"))
+    key = f"now:{now.astimezone(ZoneInfo('UTC')).strftime('%Y-%m-%dT%H:%M')}"
+    due = [DueDigest(s, key, now) for s in subscribers]
+    return await _enqueue(archive, now, due, compose)
+
+
+async def _enqueue(
+    archive: Archive, now: datetime, due: Sequence[DueDigest], compose: Composer
+) -> TickReport:
+    written = await archive.outbox.existing_keys((d.subscriber.chat_id, d.key) for d in due)
+    todo = [d for d in due if (d.subscriber.chat_id, d.key) not in written]
+    composed = 0
+    if todo:
+        digests = await compose(archive, [d.subscriber for d in todo], now)
+        for entry in todo:
+            digest = digests.get(entry.subscriber.chat_id)
+            if digest is None or not digest.parts:
+                continue
+            if await enqueue_digest(archive, entry.subscriber, digest, entry.key, now):
+                composed += 1
+    report = TickReport(len(due), len(due) - len(todo), composed, len(todo) - composed)
+    if report.due:
+        log.info(
+            "digest tick: %d due, %d composed before, %d composed now, %d without news",
+            report.due, report.already, report.composed, report.empty,
+        )
+    return report
+
+
+async def enqueue_instant_news(
+    archive: Archive,
+    now: datetime,
+    since: float,
+    *,
+    compose: Composer = compose_digests,
+) -> int:
+    """After a poll: news published since `since` goes at once to instant subscribers (in
+    their topics) and to every digest subscriber whose watch words it matches.
+
+    Stories a chat already has are left out by the composer, and the outbox records the new
+    ones as delivered, so neither route nor a later digest repeats a story. Returns how many
+    messages were written.
+    """
+    since = max(since, now.timestamp() - INSTANT_LOOKBACK_SECONDS)
+    subscribers = await archive.outbox.digest_candidates(("instant", *DIGEST_MODES))
+    recipients = [s for s in subscribers if s.mode == "instant" or s.watch_words]
+    if not recipients:
+        return 0
+    # The composer starts a digest at the subscriber's last digest; here the window is the
+    # poll's news, so it is handed in that way (the stored subscriber is not touched).
+    windowed = [replace(s, last_digest_at=since) for s in recipients]
+    digests = await compose(archive, windowed, now)
+    stamp = int(now.timestamp())
+    written = 0
+    for subscriber in recipients:
+        digest = digests.get(subscriber.chat_id)
+        if digest is None or not digest.parts:
+            continue
+        via = "instant" if subscriber.mode == "instant" else "watch"
+        if await archive.outbox.enqueue(
+            subscriber.chat_id,
+            f"{via}:{stamp}:{digest.story_ids[0] if digest.story_ids else 0}",
+            digest.parts,
+            story_ids=digest.story_ids,
+            via=via,
+            now=now.timestamp(),
+        ):
+            written += 1
+    if written:
+        log.info("%d chats get news at once (instant mode or watch words)", written)
+    return written

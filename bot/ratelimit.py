@@ -1,0 +1,77 @@
+"""Sending pace: a global token bucket and the per-chat intervals Telegram asks for.
+
+Telegram's guidance (tech-notes §1): about 30 messages per second overall, about one per
+second to one chat, at most 20 per minute to one group. The bucket keeps the whole bot under
+the global rate; the per-chat interval is stored with the outbox rows (`not_before`) so that
+it survives a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.clock import Clock
+
+PRIVATE_CHAT_INTERVAL = 1.0  # seconds between two messages to one private chat
+GROUP_CHAT_INTERVAL = 3.0  # 20 messages per minute to one group or channel
+
+
+def is_group(chat_id: int) -> bool:
+    """Groups, supergroups and channels have negative ids; people have positive ones."""
+    return chat_id < 0
+
+
+def chat_interval(
+    chat_id: int, private: float = PRIVATE_CHAT_INTERVAL, group: float = GROUP_CHAT_INTERVAL
+) -> float:
+    """The least time between two messages to this chat."""
+    return group if is_group(chat_id) else private
+
+
+class TokenBucket:
+    """At most `rate` acquisitions per second on average, and at most `burst` at once.
+
+    `pause(seconds)` holds every acquirer back (a global flood wait from Telegram). Waiters
+    are served in arrival order, so no worker starves.
+    """
+
+    def __init__(self, rate: float, clock: Clock, burst: float = 1.0) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self.burst = max(1.0, burst)
+        self._clock = clock
+        self._tokens = self.burst
+        self._stamp = clock.monotonic()
+        self._paused_until = 0.0
+        self._turn = asyncio.Lock()
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+
+    async def acquire(self) -> None:
+        """Wait for a token and take it."""
+        async with self._turn:
+            while True:
+                now = self._clock.monotonic()
+                if now < self._paused_until:
+                    await self._clock.sleep(self._paused_until - now)
+                    continue
+                self._refill(now)
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    return
+                await self._clock.sleep((1.0 - self._tokens) / self.rate)
+
+    def pause(self, seconds: float) -> None:
+        """Give no tokens for `seconds` from now (and start from an empty bucket after)."""
+        until = self._clock.monotonic() + seconds
+        if until > self._paused_until:
+            self._paused_until = until
+            self._tokens = 0.0
+            self._stamp = until
+
+    @property
+    def paused_until(self) -> float:
+        return self._paused_until

@@ -1,0 +1,258 @@
+"""The outbox: composing once per chat and period, delivery records, claiming in order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.outbox import due_digest, enqueue_all_digests, enqueue_due_digests, enqueue_instant_news
+from feeds.archive import Archive
+from feeds.archive.items import insert_new_items
+from feeds.archive.stories import assign_stories
+from feeds.archive.subscribers import Subscriber
+from feeds.models import Item, Verdict
+from feeds.textnorm import stem_text
+from tests.bot.digest_seed import News, seed
+
+NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)  # 09:00 in Almaty (UTC+5)
+
+
+async def subscribe(archive: Archive, chat_id: int, **settings: object) -> Subscriber:
+    subscriber, _ = await archive.subscribers.subscribe(Subscriber(chat_id=chat_id))
+    if settings:
+        updated = await archive.subscribers.update(chat_id, **settings)
+        assert updated is not None
+        return updated
+    return subscriber
+
+
+async def states(archive: Archive, chat_id: int) -> list[tuple[str, int, str]]:
+    cursor = await archive.db.reader.execute(
+        "SELECT dedup_key, part, state FROM outbox WHERE chat_id = ? ORDER BY id", (chat_id,)
+    )
+    return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+
+
+async def add_story(archive: Archive, title: str, published_at: float) -> int:
+    """One more relevant story, published at `published_at` (a later poll's news)."""
+    source, _ = await archive.sources.add("https://feeds.example.kz/later.xml", title="Later")
+    assert source.id is not None
+    url = f"https://news.example.kz/later/{published_at}"
+    item = Item(
+        source_id=source.id, guid=url, url=url, canonical_url=url, title=title, text="",
+        language="ru", published_at=published_at, fetched_at=published_at,
+        content_hash=url, verdict=Verdict(relevant=True, score=1.0, topics=["ngo_civil_society"]),
+    )
+    async with archive.db.transaction() as conn:
+        stored = await insert_new_items(conn, [item], [(stem_text(title, "ru"), "")])
+        await assign_stories(conn, stored)
+    assert stored[0].story_id is not None
+    return stored[0].story_id
+
+
+# ---- due_digest: time zones and weekly days at the edges --------------------------------
+
+DUE_CASES = [
+    # (what, settings, now UTC, expected key or None)
+    ("daily at 9 Almaty, 08:59 local", {"hour": 9}, datetime(2026, 11, 28, 3, 59, tzinfo=UTC), None),
+    ("daily at 9 Almaty, 09:00 local", {"hour": 9}, datetime(2026, 11, 28, 4, 0, tzinfo=UTC), "digest:2026-11-28"),
+    ("daily at 9 Almaty, 23:59 local", {"hour": 9}, datetime(2026, 11, 28, 18, 59, tzinfo=UTC), "digest:2026-11-28"),
+    ("local day is already tomorrow", {"hour": 0}, datetime(2026, 11, 28, 19, 0, tzinfo=UTC), "digest:2026-11-29"),
+    ("New York is a day behind", {"hour": 20, "timezone": "America/New_York"},
+     datetime(2026, 11, 29, 1, 30, tzinfo=UTC), "digest:2026-11-28"),
+    ("New York before its hour", {"hour": 21, "timezone": "America/New_York"},
+     datetime(2026, 11, 29, 1, 30, tzinfo=UTC), None),
+    ("unknown zone falls back to the default", {"hour": 9, "timezone": "Mars/Olympus"},
+     datetime(2026, 11, 28, 4, 0, tzinfo=UTC), "digest:2026-11-28"),
+    ("weekly Saturday, on Saturday after the hour", {"mode": "weekly", "weekday": 5, "hour": 9},
+     datetime(2026, 11, 28, 4, 0, tzinfo=UTC), "weekly:2026-W48"),
+    ("weekly Saturday, on Saturday before the hour", {"mode": "weekly", "weekday": 5, "hour": 10},
+     datetime(2026, 11, 28, 4, 0, tzinfo=UTC), None),
+    ("weekly Monday, later that week (missed)", {"mode": "weekly", "weekday": 0, "hour": 9},
+     datetime(2026, 11, 28, 4, 0, tzinfo=UTC), "weekly:2026-W48"),
+    ("weekly Sunday, Saturday is before it", {"mode": "weekly", "weekday": 6, "hour": 9},
+     datetime(2026, 11, 28, 4, 0, tzinfo=UTC), "weekly:2026-W47"),
+    ("weekly across the year end", {"mode": "weekly", "weekday": 3, "hour": 9},
+     datetime(2026, 12, 31, 4, 0, tzinfo=UTC), "weekly:2026-W53"),
+    ("weekly Monday 00:00 local is Sunday in UTC", {"mode": "weekly", "weekday": 0, "hour": 0},
+     datetime(2026, 11, 29, 19, 0, tzinfo=UTC), "weekly:2026-W49"),
+    ("instant is not a digest", {"mode": "instant"}, datetime(2026, 11, 28, 4, 0, tzinfo=UTC), None),
+    ("off is not a digest", {"mode": "off"}, datetime(2026, 11, 28, 4, 0, tzinfo=UTC), None),
+    ("stopped gets nothing", {"status": "stopped"}, datetime(2026, 11, 28, 4, 0, tzinfo=UTC), None),
+]
+
+
+@pytest.mark.parametrize(("what", "settings", "now", "expected"), DUE_CASES, ids=[c[0] for c in DUE_CASES])
+def test_due_digest(what: str, settings: dict[str, object], now: datetime, expected: str | None) -> None:
+    subscriber = Subscriber(chat_id=1, **settings)  # type: ignore[arg-type]
+    due = due_digest(subscriber, now, "Asia/Almaty")
+    assert (due.key if due else None) == expected, what
+
+
+def test_a_period_already_served_is_not_due_again() -> None:
+    served_at = datetime(2026, 11, 28, 4, 5, tzinfo=UTC).timestamp()
+    subscriber = Subscriber(chat_id=1, hour=9, last_digest_at=served_at)
+    assert due_digest(subscriber, datetime(2026, 11, 28, 10, 0, tzinfo=UTC), "Asia/Almaty") is None
+    # ...and the next local day is due again.
+    next_day = due_digest(subscriber, datetime(2026, 11, 29, 4, 0, tzinfo=UTC), "Asia/Almaty")
+    assert next_day is not None and next_day.key == "digest:2026-11-29"
+
+
+def test_daylight_saving_gap_hour_still_due() -> None:
+    # 02:00 does not exist in New York on 2026-03-08; the digest goes once the clock passes it.
+    subscriber = Subscriber(chat_id=1, hour=2, timezone="America/New_York")
+    before = due_digest(subscriber, datetime(2026, 3, 8, 6, 59, tzinfo=UTC), "Asia/Almaty")
+    after = due_digest(subscriber, datetime(2026, 3, 8, 7, 0, tzinfo=UTC), "Asia/Almaty")
+    assert before is None
+    assert after is not None and after.key == "digest:2026-03-08"
+
+
+# ---- the tick ---------------------------------------------------------------------------
+
+
+async def test_tick_twice_in_a_minute_composes_once(archive: Archive) -> None:
+    story_ids = await seed(archive, [News("НКО получили гранты"), News("Общественный совет")],
+                           NOW.timestamp())
+    await subscribe(archive, 101)
+    await subscribe(archive, 102, hour=10)  # not yet due
+    calls: list[list[int]] = []
+
+    from bot.digest import compose_digests
+
+    async def counting(a: Archive, subscribers: list[Subscriber], now: datetime) -> dict:  # type: ignore[type-arg]
+        calls.append([s.chat_id for s in subscribers])
+        return await compose_digests(a, subscribers, now)
+
+    first = await enqueue_due_digests(archive, NOW, compose=counting)
+    second = await enqueue_due_digests(archive, NOW.replace(second=30), compose=counting)
+
+    assert (first.due, first.composed) == (1, 1)
+    assert (second.due, second.composed) == (0, 0)  # last_digest_at marks the period served
+    assert calls == [[101]]
+    assert [key for key, _, _ in await states(archive, 101)] == ["digest:2026-11-28"]
+    assert await states(archive, 102) == []
+    # The stories are recorded for the chat, and last_digest_at, in the same transaction.
+    assert await archive.outbox.delivered_stories(101, story_ids) == set(story_ids)
+    subscriber = await archive.subscribers.get(101)
+    assert subscriber is not None and subscriber.last_digest_at == NOW.timestamp()
+
+
+async def test_existing_key_is_not_composed_again(archive: Archive) -> None:
+    await seed(archive, [News("НКО получили гранты")], NOW.timestamp())
+    await subscribe(archive, 101)
+    # A digest for this period was written, but last_digest_at was not (an older build).
+    assert await archive.outbox.enqueue(101, "digest:2026-11-28", ["<b>earlier</b>"])
+    calls = []
+
+    async def counting(a: Archive, subscribers: list[Subscriber], now: datetime) -> dict:  # type: ignore[type-arg]
+        calls.append(subscribers)
+        return {}
+
+    report = await enqueue_due_digests(archive, NOW, compose=counting)
+    assert (report.due, report.already, report.composed) == (1, 1, 0)
+    assert calls == []
+
+
+async def test_no_story_twice_between_digest_and_deliver_all(archive: Archive) -> None:
+    await seed(archive, [News("НКО получили гранты")], NOW.timestamp())
+    await subscribe(archive, 101)
+    assert (await enqueue_due_digests(archive, NOW)).composed == 1
+    later = NOW.replace(hour=6)
+    assert (await enqueue_all_digests(archive, later)).composed == 0  # nothing unsent left
+    await add_story(archive, "Закон о волонтерстве", later.timestamp() - 1800)
+    report = await enqueue_all_digests(archive, later)
+    assert report.composed == 1
+    keys = [key for key, _, _ in await states(archive, 101)]
+    assert keys == ["digest:2026-11-28", "now:2026-11-28T06:00"]
+
+
+async def test_instant_and_watch_words_get_news_once(archive: Archive) -> None:
+    now = NOW.timestamp()
+    ids = await seed(archive, [News("Гранты для НКО", hours_ago=0.1),
+                               News("Выборы в маслихат", topics=["elections"], hours_ago=0.1)], now)
+    await subscribe(archive, 201, mode="instant")
+    await subscribe(archive, 202)  # daily, with a watch word
+    await archive.subscribers.add_watch(202, "маслихат")
+    await subscribe(archive, 203)  # daily, no watch words: waits for the digest
+
+    assert await enqueue_instant_news(archive, NOW, now - 3600) == 2
+    assert await archive.outbox.delivered_stories(201, ids) == set(ids)
+    assert await archive.outbox.delivered_stories(202, ids) == {ids[1]}
+    assert await states(archive, 203) == []
+    # The next poll brings nothing new for them: nothing is written twice.
+    assert await enqueue_instant_news(archive, NOW.replace(minute=15), now - 3600) == 0
+
+
+# ---- claiming and the consequences of Telegram's answers ---------------------------------
+
+
+async def test_claim_takes_first_part_per_chat_in_order(archive: Archive) -> None:
+    await archive.outbox.enqueue(1, "digest:a", ["a0", "a1", "a2"], now=10)
+    await archive.outbox.enqueue(2, "digest:a", ["b0"], now=10)
+    first = await archive.outbox.claim(now=20, limit=10)
+    assert sorted((m.chat_id, m.text) for m in first) == [(1, "a0"), (2, "b0")]
+    assert await archive.outbox.claim(now=20, limit=10) == []  # chat 1 has one in flight
+    a0 = next(m for m in first if m.chat_id == 1)
+    await archive.outbox.mark_sent(a0, now=20, chat_next_at=21)
+    assert await archive.outbox.claim(now=20.5, limit=10) == []  # paced: 1 s per chat
+    second = await archive.outbox.claim(now=21, limit=10)
+    assert [m.text for m in second] == ["a1"]
+    assert await archive.outbox.next_due_at() is None  # a2 waits behind a1 in flight
+    await archive.outbox.mark_sent(second[0], now=21, chat_next_at=22)
+    assert await archive.outbox.next_due_at() == 22
+
+
+async def test_reset_inflight_returns_sending_rows(archive: Archive) -> None:
+    await archive.outbox.enqueue(1, "k", ["x"], now=1)
+    assert len(await archive.outbox.claim(now=2, limit=5)) == 1
+    assert await archive.outbox.reset_inflight() == 1
+    assert [m.text for m in await archive.outbox.claim(now=2, limit=5)] == ["x"]
+
+
+async def test_block_chat_drops_unsent_and_marks_blocked(archive: Archive) -> None:
+    await subscribe(archive, 5)
+    await archive.outbox.enqueue(5, "k1", ["p0", "p1"], now=1)
+    await archive.outbox.enqueue(6, "k1", ["other"], now=1)
+    assert await archive.outbox.block_chat(5, now=2, reason="Forbidden: bot was blocked") == 2
+    subscriber = await archive.subscribers.get(5)
+    assert subscriber is not None and subscriber.status == "blocked"
+    assert await states(archive, 5) == []
+    assert await states(archive, 6) == [("k1", 0, "pending")]
+    assert (await archive.outbox.send_stats(0)).blocked == 1
+
+
+async def test_migrate_chat_moves_subscriber_rows_and_records(archive: Archive) -> None:
+    await subscribe(archive, -100)
+    await archive.subscribers.add_watch(-100, "бюджет")
+    await archive.outbox.enqueue(-100, "k", ["p0", "p1"], story_ids=[7], now=1)
+    claimed = await archive.outbox.claim(now=2, limit=5)
+    await archive.outbox.migrate_chat(-100, -1001, now=3)
+    assert await archive.subscribers.get(-100) is None
+    moved = await archive.subscribers.get(-1001)
+    assert moved is not None and moved.chat_type == "supergroup" and moved.watch_words == ["бюджет"]
+    assert await states(archive, -1001) == [("k", 0, "pending"), ("k", 1, "pending")]
+    assert await archive.outbox.delivered_stories(-1001, [7]) == {7}
+    again = await archive.outbox.claim(now=3, limit=5)
+    assert [(m.chat_id, m.text) for m in again] == [(-1001, claimed[0].text)]
+
+
+async def test_failed_then_dead_keeps_the_error(archive: Archive) -> None:
+    await archive.outbox.enqueue(1, "k", ["x"], now=1)
+    [message] = await archive.outbox.claim(now=1, limit=1)
+    await archive.outbox.mark_failed(message, now=2, error="502 Bad Gateway", retry_at=5)
+    assert await archive.outbox.claim(now=4, limit=1) == []
+    [again] = await archive.outbox.claim(now=5, limit=1)
+    assert again.attempts == 1
+    await archive.outbox.mark_failed(again, now=6, error="502 Bad Gateway", retry_at=None)
+    [dead] = await archive.outbox.dead_since(0)
+    assert (dead.chat_id, dead.attempts, dead.last_error) == (1, 2, "502 Bad Gateway")
+    counts = await archive.outbox.counts()
+    assert (counts.dead, counts.unsent) == (1, 0)
+    stats = await archive.outbox.send_stats(0)
+    assert (stats.retries, stats.dead) == (1, 1)
+
+
+async def test_enqueue_needs_parts(archive: Archive) -> None:
+    with pytest.raises(ValueError, match="at least one part"):
+        await archive.outbox.enqueue(1, "k", [])
