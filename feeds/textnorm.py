@@ -66,6 +66,7 @@ _KAZAKH_VOWELS = frozenset("аәеиоөұүыіуэюя")
 # vowel («баласын»), possessive «ы»/«і» and dative «а»/«е» after a consonant («ұйымы»,
 # «ұйымына» is «ұйым·ы·н·а»). Checking that keeps roots such as «қоғам» and «заң» whole.
 _AFTER_VOWEL = frozenset("мңн")
+_AFTER_VOWEL_ONLY = frozenset({"сы", "сі"})  # «баласы», but «кеңесі» is «кеңес·і»
 
 _local = threading.local()
 
@@ -129,7 +130,9 @@ def kazakh_stem(word: str) -> str:
                     continue
                 if (word[-2] in _KAZAKH_VOWELS) != (suffix in _AFTER_VOWEL):
                     continue
-            elif len(word) - len(suffix) < _KAZAKH_MIN_STEM:
+            elif len(word) - len(suffix) < _KAZAKH_MIN_STEM or (
+                suffix in _AFTER_VOWEL_ONLY and word[-len(suffix) - 1] not in _KAZAKH_VOWELS
+            ):
                 continue
             word = word[: -len(suffix)]
             changed = True

@@ -78,7 +78,8 @@ def verdict_lines(classifier: Classifier, lines: Iterable[str]) -> Iterator[str]
             verdict = classifier.classify(
                 record.get("title") or "", record.get("summary") or "", record.get("lang") or ""
             )
-        except ValueError as exc:
+        except _BadLine as exc:
+            item_id = exc.item_id
             print(f"civic-digest classify: line {number}: {exc}", file=sys.stderr)
             yield json.dumps({"id": item_id if _is_id(item_id) else None, "relevant": False,
                               "score": 0.0, "topics": [], "matched": []}, ensure_ascii=False)
@@ -88,25 +89,34 @@ def verdict_lines(classifier: Classifier, lines: Iterable[str]) -> Iterator[str]
                          ensure_ascii=False)
 
 
+class _BadLine(ValueError):
+    """What is wrong with a line, and the item's id when the line had a usable one."""
+
+    def __init__(self, message: str, item_id: object = None) -> None:
+        super().__init__(message)
+        self.item_id = item_id if _is_id(item_id) else None
+
+
 def _parse(line: str) -> dict[str, Any]:
-    """The item on one line; ValueError saying what is wrong with it."""
+    """The item on one line; _BadLine saying what is wrong with it."""
     if not line.strip():
-        raise ValueError("empty line")
+        raise _BadLine("empty line")
     try:
         record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        detail = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "nested too deep"
+        raise _BadLine(f"not valid JSON ({detail})") from None
     if not isinstance(record, dict):
-        raise ValueError(f"expected a JSON object, got {type(record).__name__}")
-    bad_id = "id" in record and record["id"] is not None and not _is_id(record["id"])
-    if bad_id:
-        raise ValueError("id must be a string or an integer")
+        raise _BadLine(f"expected a JSON object, got {type(record).__name__}")
+    item_id = record.get("id")
+    if item_id is not None and not _is_id(item_id):
+        raise _BadLine("id must be a string or an integer")
     for field in ("title", "summary", "lang"):
         value = record.get(field)
         if value is not None and not isinstance(value, str):
-            raise ValueError(f"{field} must be text, got {type(value).__name__}")
+            raise _BadLine(f"{field} must be text, got {type(value).__name__}", item_id)
     if not (record.get("title") or record.get("summary")):
-        raise ValueError("no title and no summary")
+        raise _BadLine("no title and no summary", item_id)
     return record
 
 

