@@ -20,7 +20,7 @@ import aiohttp
 from yarl import URL
 
 from feeds.models import FetchResult
-from feeds.netguard import BlockedAddressError, GuardedResolver, check_url
+from feeds.netguard import AddressPolicy, BlockedAddressError, GuardedResolver, check_url
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,8 @@ class Fetcher:
         self.per_host = per_host
         self.max_redirects = max_redirects
         self.user_agent = user_agent
+        self.address_policy = AddressPolicy(allow_private=allow_private)
+        """Read by `start()`; replace it before then to admit a test network."""
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -120,7 +122,7 @@ class Fetcher:
         connector = aiohttp.TCPConnector(
             limit=self.concurrency,
             limit_per_host=self.per_host,
-            resolver=GuardedResolver(allow_private=self.allow_private),
+            resolver=GuardedResolver(self.address_policy),
             ttl_dns_cache=60,
         )
         timeout = aiohttp.ClientTimeout(
@@ -186,7 +188,7 @@ class Fetcher:
         still_permanent = True
         current = url
         for _hop in range(self.max_redirects + 1):
-            refused = check_url(current, allow_private=self.allow_private)
+            refused = check_url(current, self.address_policy)
             if refused:
                 return FetchResult(url=current, status=None, error=refused)
             result, location = await self._request(session, current, headers)

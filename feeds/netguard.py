@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -26,6 +27,7 @@ from yarl import URL
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class BlockedAddressError(OSError):
@@ -45,7 +47,23 @@ def is_public_address(address: IPAddress) -> bool:
     return address.is_global and not address.is_multicast
 
 
-def check_url(url: str, *, allow_private: bool) -> str | None:
+@dataclass(frozen=True, slots=True)
+class AddressPolicy:
+    """Which addresses may be connected to: public ones, plus every address when
+    `allow_private` (FEEDS_ALLOW_PRIVATE), plus the networks in `also_allowed` (tests use
+    it to admit their loopback server and still see every other private address refused)."""
+
+    allow_private: bool = False
+    also_allowed: tuple[IPNetwork, ...] = ()
+
+    def allows(self, address: IPAddress) -> bool:
+        if self.allow_private or is_public_address(address):
+            return True
+        return any(address in network for network in self.also_allowed
+                   if network.version == address.version)
+
+
+def check_url(url: str, policy: AddressPolicy) -> str | None:
     """Why the fetcher must not request `url`, in plain words; None when it may."""
     try:
         parsed = URL(url)
@@ -56,41 +74,41 @@ def check_url(url: str, *, allow_private: bool) -> str | None:
     host = parsed.host
     if not host:
         return "not allowed: the address has no host"
-    if allow_private:
+    if policy.allow_private:
         return None
     try:
         literal = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return None  # a name: GuardedResolver checks what it resolves to
-    if not is_public_address(literal):
+    if not policy.allows(literal):
         return "not allowed: private address"
     return None
 
 
 class GuardedResolver(AbstractResolver):
-    """The system resolver, keeping only public addresses (all of them when allowed)."""
+    """The system resolver, keeping only the addresses the policy allows."""
 
-    def __init__(self, *, allow_private: bool) -> None:
-        self._allow_private = allow_private
+    def __init__(self, policy: AddressPolicy) -> None:
+        self._policy = policy
         self._inner = DefaultResolver()
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         found = await self._inner.resolve(host, port, family)
-        if self._allow_private:
+        if self._policy.allow_private:
             return found
-        public = [entry for entry in found if _entry_is_public(entry)]
-        if not public:
+        allowed = [entry for entry in found if _entry_allowed(self._policy, entry)]
+        if not allowed:
             raise BlockedAddressError(f"not allowed: {host} is a private address")
-        return public
+        return allowed
 
     async def close(self) -> None:
         await self._inner.close()
 
 
-def _entry_is_public(entry: ResolveResult | dict[str, Any]) -> bool:
+def _entry_allowed(policy: AddressPolicy, entry: ResolveResult | dict[str, Any]) -> bool:
     try:
-        return is_public_address(ipaddress.ip_address(entry["host"]))
+        return policy.allows(ipaddress.ip_address(entry["host"]))
     except ValueError:
         return False

@@ -24,6 +24,11 @@ from feeds.models import ParsedFeed, RawEntry
 
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
 _FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([\w.:-]+)[\"']", re.IGNORECASE)
+_HEADER_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
+_UTF8_NAMES = frozenset({"utf-8", "utf8"})
+FALLBACK_ENCODING = "windows-1251"
+"""What a feed that claims UTF-8 but is not is read as: the usual case in the region."""
 SNIFF_BYTES = 4096
 MAX_ENTRIES = 1000
 """Entries past this many are ignored: no real feed carries more, a hostile one might."""
@@ -47,6 +52,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str) -> ParsedFeed:
     if looks_like_html_page(body, content_type):
         return _failed("not a feed: the address gives a web page (HTML)")
     register_date_handlers()
+    body, content_type, charset_note = _repair_charset(body, content_type)
     parsed = feedparser.parse(
         io.BytesIO(body),
         response_headers={"content-location": url, "content-type": content_type or "text/xml"},
@@ -61,7 +67,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str) -> ParsedFeed:
         language=_text(channel.get("language")),
         entries=entries,
     )
-    problem = _problem(parsed)
+    problem = _problem(parsed) or charset_note
     if not entries:
         if problem is not None:
             result.error = f"broken feed: {problem}"
@@ -72,6 +78,32 @@ def parse_feed(body: bytes, *, url: str, content_type: str) -> ParsedFeed:
     elif problem is not None:
         result.warning = f"read despite errors ({len(entries)} entries): {problem}"
     return result
+
+
+def _repair_charset(body: bytes, content_type: str) -> tuple[bytes, str, str | None]:
+    """A body that claims (or defaults to) UTF-8 but is not valid UTF-8 is re-read as
+    windows-1251; feedparser alone would fall back to windows-1252 and garble Cyrillic."""
+    declared = _XML_ENCODING.match(body[:200])
+    in_header = _HEADER_CHARSET.search(content_type)
+    names = {m.group(1).decode("ascii", "replace").lower() for m in (declared,) if m}
+    names |= {in_header.group(1).lower()} if in_header else set()
+    if names - _UTF8_NAMES:
+        return body, content_type, None  # a declared non-UTF-8 charset: feedparser's job
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return body, content_type, None
+    try:
+        text = body.decode(FALLBACK_ENCODING)
+    except UnicodeDecodeError:
+        return body, content_type, None
+    if declared:
+        start, end = declared.span(1)
+        text = text[:start] + "utf-8" + text[end:]
+    note = f"the declared charset was wrong; read as {FALLBACK_ENCODING}"
+    return text.encode("utf-8"), "application/xml; charset=utf-8", note
 
 
 def _failed(error: str) -> ParsedFeed:
