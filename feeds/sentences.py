@@ -22,7 +22,7 @@ _GLUED_END = re.compile(rf"(?<!\b[{_UPPER}])([.!?…])([«\"“]?[{_UPPER}](?:[{
 # «пропустил бой., Добавим»: list items joined with commas after their full stops.
 _COMMA_AFTER_END = re.compile(rf"([.!?])\s*,\s+(?=[«\"“]?[{_UPPER}])")
 # «хабарлайдыMassaget.kzтілшісі»: Cyrillic and Latin words glued together.
-_GLUED_SCRIPTS = re.compile(r"(?<=[а-яёәғқңөұүһі])(?=[A-Za-z]{2})|(?<=[a-z]{2})(?=[а-яёәғқңөұүһі])")
+_GLUED_SCRIPTS = re.compile(r"(?<=[а-яёәғқңөұүһі])(?=[A-Za-z]{2})|(?<=[A-Za-z]{2})(?=[а-яёәғқңөұүһі])")
 # «АкордыКак»: a Cyrillic lower-case letter glued to an upper-case one is a lost paragraph
 # break (Russian and Kazakh do not write words in camel case).
 _GLUED_CYRILLIC = re.compile(r"([а-яёәғқңөұүһі])([А-ЯЁӘҒҚҢӨҰҮҺІ][а-яёәғқңөұүһі])")
