@@ -8,6 +8,7 @@ parameter name. Its startup hook publishes the command menu and starts the backg
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -96,5 +97,28 @@ async def start_background(stack: AsyncExitStack, bot: Bot, services: Services) 
         await start(stack, bot, services)
 
 
+# (module, function) of each background part, started in this order and stopped in reverse.
+# Each function has the BackgroundStart signature; a part not in this build is skipped.
+BACKGROUND_PARTS: tuple[tuple[str, str], ...] = (
+    ("bot.metrics", "start_metrics"),
+    ("bot.heartbeat", "start_heartbeat"),
+    ("bot.scheduler", "start_delivery"),
+    ("bot.alerts", "start_alerts"),
+)
+
+
 def _background_parts() -> list[BackgroundStart]:
-    return []
+    found = []
+    for module_name, function in BACKGROUND_PARTS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        start = getattr(module, function, None)
+        if start is None:
+            log.warning("%s has no %s(); that part does not run", module_name, function)
+            continue
+        found.append(start)
+    return found
