@@ -9,6 +9,7 @@ button asks for the search to be repeated instead of guessing.
 from __future__ import annotations
 
 import hashlib
+import html
 from collections import OrderedDict
 
 from aiogram import F, Router
@@ -99,7 +100,7 @@ async def results_page(
     archive: Archive, query: str, offset: int, reader: Reader, memory: QueryMemory
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The text and buttons of one page of results for `query` (or why there are none)."""
-    echo = shorten(query, QUERY_ECHO_CHARS)
+    echo = html.escape(shorten(query, QUERY_ECHO_CHARS), quote=False)
     if parse_query(query) is None:
         return search_help(), None
     hits = await archive.search.search(query, limit=PAGE_SIZE + 1, offset=offset)
