@@ -69,10 +69,10 @@ def parse_feed(body: bytes, *, url: str, content_type: str) -> ParsedFeed:
     )
     problem = _problem(parsed) or charset_note
     if not entries:
-        if problem is not None:
-            result.error = f"broken feed: {problem}"
-        elif not parsed.get("version"):
+        if not parsed.get("version") and not _FEED_ROOT.search(body[:SNIFF_BYTES]):
             result.error = "not a feed: no RSS or Atom found in the response"
+        elif problem is not None:
+            result.error = f"broken feed: {problem}"
         else:
             result.warning = "the feed has no entries"
     elif problem is not None:
@@ -119,6 +119,10 @@ def _problem(parsed: Any) -> str | None:
         return f"the declared charset was wrong; read as {parsed.get('encoding', 'unknown')}"
     if name == "NonXMLContentType":
         return None  # a feed served as text/plain or octet-stream: common and harmless
+    get_line = getattr(exception, "getLineNumber", None)
+    get_message = getattr(exception, "getMessage", None)
+    if callable(get_line) and callable(get_message):
+        return f"XML error at line {get_line()}: {get_message()}"[:200]
     message = str(exception).strip() or name
     return message[:200]
 

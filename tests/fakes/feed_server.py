@@ -28,6 +28,7 @@ Tests add their own with `set_feed`, `set_page`, `set_status`, `set_redirect` or
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import hashlib
 import html
@@ -218,12 +219,8 @@ class FeedServer:
     @staticmethod
     def _serve_document(request: web.Request, document: _Document) -> web.StreamResponse:
         headers = {"ETag": document.etag, "Last-Modified": document.last_modified}
-        if document.conditional:
-            if request.headers.get("If-None-Match") == document.etag or (
-                "If-None-Match" not in request.headers
-                and request.headers.get("If-Modified-Since") == document.last_modified
-            ):
-                return web.Response(status=304, headers=headers)
+        if document.conditional and _unchanged_for(request, document):
+            return web.Response(status=304, headers=headers)
         headers["Content-Type"] = document.content_type
         return web.Response(body=document.body, headers=headers)
 
@@ -254,10 +251,8 @@ class FeedServer:
         return web.Response(status=302, headers={"Location": target})
 
     async def _stall(self, request: web.Request) -> web.StreamResponse:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), self.stall_seconds)
-        except TimeoutError:
-            pass
         return web.Response(status=503, text="gave up stalling")
 
     async def _gzip_bomb(self, request: web.Request) -> web.StreamResponse:
@@ -289,3 +284,9 @@ class FeedServer:
             return response  # the client hung up, as a capped client should
         return response
 
+
+def _unchanged_for(request: web.Request, document: _Document) -> bool:
+    """The client's copy is current (If-None-Match wins over If-Modified-Since)."""
+    if "If-None-Match" in request.headers:
+        return request.headers["If-None-Match"] == document.etag
+    return request.headers.get("If-Modified-Since") == document.last_modified
