@@ -84,10 +84,11 @@ async def poll_feeds(services: Services, clock: Clock) -> None:
             services.archive,
             services.fetcher,
             services.classifier,
-            clock,
-            services.settings.poll_interval_seconds,
+            clock=clock.time,
+            interval=services.settings.poll_interval_seconds,
         )
-        reports = await poll_all(context)
+        # Only feeds whose next check has come (each feed's backoff after errors holds).
+        reports = await poll_all(context, only_due=True)
         kept = [
             item
             for report in reports

@@ -17,6 +17,7 @@ decide what happens next:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import random
@@ -149,13 +150,19 @@ class Sender:
             waiting.append(self._queue.get_nowait().id)
         if waiting:
             await self.archive.outbox.release(waiting)
-        if self._tasks:
-            _, late = await asyncio.wait(self._tasks, timeout=self.config.stop_timeout)
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-            if late:
-                log.warning("%d sends did not finish in time; they are retried at start", len(late))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.stop_timeout
+        while self._in_flight and (left := deadline - loop.time()) > 0:
+            self._progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._progress.wait(), left)
+        if self._in_flight:
+            log.warning("%d sends did not finish in time; they are retried at start",
+                        self._in_flight)
+        # Idle workers wait on the queue; the late ones (if any) are cut off here.
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
     async def drain(self) -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.digest import Digest
 from bot.outbox import due_digest, enqueue_all_digests, enqueue_due_digests, enqueue_instant_news
 from feeds.archive import Archive
 from feeds.archive.items import insert_new_items
@@ -120,7 +121,7 @@ async def test_tick_twice_in_a_minute_composes_once(archive: Archive) -> None:
 
     from bot.digest import compose_digests
 
-    async def counting(a: Archive, subscribers: list[Subscriber], now: datetime) -> dict:  # type: ignore[type-arg]
+    async def counting(a: Archive, subscribers: list[Subscriber], now: datetime) -> dict[int, Digest]:
         calls.append([s.chat_id for s in subscribers])
         return await compose_digests(a, subscribers, now)
 
@@ -145,7 +146,7 @@ async def test_existing_key_is_not_composed_again(archive: Archive) -> None:
     assert await archive.outbox.enqueue(101, "digest:2026-11-28", ["<b>earlier</b>"])
     calls = []
 
-    async def counting(a: Archive, subscribers: list[Subscriber], now: datetime) -> dict:  # type: ignore[type-arg]
+    async def counting(a: Archive, subscribers: list[Subscriber], now: datetime) -> dict[int, Digest]:
         calls.append(subscribers)
         return {}
 
