@@ -137,6 +137,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     naive = evaluate(records, lambda r: naive_relevant(str(r.get("title") or ""),
                                                        str(r.get("summary") or "")))
 
+    fresh = Classifier.load()  # its word-form cache is empty: the first pass stems every form
+    started = time.perf_counter()
+    for item in inputs:
+        fresh.classify(*item)
+    cold_speed = len(inputs) / (time.perf_counter() - started)
     ours_speed = _speed(lambda: [classifier.classify(*a) for a in inputs], len(inputs))
     naive_speed = _speed(lambda: [naive_relevant(t, s) for t, s, _ in inputs], len(inputs))
 
@@ -152,7 +157,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         "",
         f"Speed (one core, title + {SUMMARY_CHARS}-character summary, best of 5 passes): "
         f"{ours_speed:,.0f} items/s; naive filter {naive_speed:,.0f} items/s; "
-        f"ratio {ours_speed / naive_speed:.3f} of the naive filter's speed. Goal: 5,000 items/s.",
+        f"ratio {ours_speed / naive_speed:.3f} of the naive filter's speed. Goal: 5,000 items/s. "
+        f"A first pass with an empty word-form cache (a fresh start): {cold_speed:,.0f} items/s.",
         "",
         f"## The {min(args.errors, len(errors))} worst errors (of {len(errors)})",
         "",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from feeds.lexicon_loader import OFF_TOPIC, LexiconEntry, load_bundled
 from feeds.matching import (
+    Keys,
     Matcher,
     Term,
     blank_asides,
@@ -22,6 +23,7 @@ from feeds.matching import (
     phrase_keys,
     prepare,
     reads_as_kazakh,
+    word_spans,
 )
 from feeds.models import TOPICS, Verdict
 
@@ -94,42 +96,48 @@ class Classifier:
         language = language if isinstance(language, str) else ""
         kazakh = reads_as_kazakh(title + " " + text, language)
         hits: dict[Term, _Hit] = {}
-        present: set[str] = set()
+        seen: list[list[Keys]] = []
         for field, boost in ((title, TITLE_BOOST), (text, BODY_FACTOR)):
             if field:
-                self._collect(field, boost, kazakh, hits, present)
-        return _verdict(hits.values(), present)
+                seen.append(self._collect(field, boost, kazakh, hits))
+        return _verdict(hits.values(), seen)
 
     def classify_many(self, items: Sequence[tuple[str, str, str]]) -> list[Verdict]:
         """Verdicts on (title, text, language) triples, in order."""
         return [self.classify(title, text, language) for title, text, language in items]
 
     def _collect(
-        self, field: str, boost: float, kazakh: bool, hits: dict[Term, _Hit], present: set[str]
-    ) -> None:
-        words, keys = self._matcher.words(blank_asides(field), kazakh)
-        for word_keys in keys:
-            present.update(word_keys)
-        for term, first, end in self._matcher.scan(keys, kazakh):
+        self, field: str, boost: float, kazakh: bool, hits: dict[Term, _Hit]
+    ) -> list[Keys]:
+        """Record the terms found in one field; the keys of its words, for context cues."""
+        matchable = blank_asides(field)
+        keys, starts_at = self._matcher.words(matchable, kazakh)
+        spans: list[tuple[int, int]] | None = None
+        for term, first, end in self._matcher.scan(keys, starts_at, kazakh):
             hit = hits.get(term)
             if hit is None:
-                surface = field[words[first].start() : words[end - 1].end()]
-                hits[term] = _Hit(term, surface, boost)
+                spans = spans or word_spans(matchable)
+                hits[term] = _Hit(term, field[spans[first][0] : spans[end - 1][1]], boost)
             else:
                 hit.count += 1
                 hit.boost = max(hit.boost, boost)
+        return keys
 
 
-def _verdict(hits: Iterable[_Hit], present: set[str]) -> Verdict:
+def _verdict(hits: Iterable[_Hit], seen: list[list[Keys]]) -> Verdict:
     topic_scores: dict[str, float] = {}
     support: dict[str, float] = {}
     penalty = 0.0
     excluded: set[str] = set()
     kept: list[_Hit] = []
+    present: set[str] | None = None  # every key of the item, built only when a cue needs it
     for hit in hits:
         term = hit.term
-        if term.unless and not term.unless.isdisjoint(present):
-            continue
+        if term.unless:
+            if present is None:
+                present = {key for keys in seen for word_keys in keys for key in word_keys}
+            if not term.unless.isdisjoint(present):
+                continue
         if term.exclude:
             excluded.add(term.topic)
             continue

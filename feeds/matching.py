@@ -29,6 +29,7 @@ _KAZAKH_LETTER_RE = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 _CACHE_LIMIT = 200_000  # distinct word forms per thread before the cache starts afresh
 
 Keys = tuple[str, ...]
+_Entry = tuple[Keys, bool]  # a word form's keys, and whether some term starts with one
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -59,6 +60,11 @@ def phrase_keys(phrase: str, language: str) -> Keys:
         else:
             keys.append(stem(token))
     return tuple(keys)
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Where each word of a prepared text is (same words as `Matcher.words`)."""
+    return [match.span() for match in _WORD_RE.finditer(text)]
 
 
 def prepare(text: str) -> str:
@@ -117,23 +123,33 @@ class Matcher:
         )
         self._local = threading.local()
 
-    def words(self, text: str, kazakh: bool) -> tuple[list[re.Match[str]], list[Keys]]:
-        """The words of a prepared text and the keys of each."""
-        caches: tuple[dict[str, Keys], dict[str, Keys]] | None = getattr(self._local, "caches", None)
+    def words(self, text: str, kazakh: bool) -> tuple[list[Keys], list[int]]:
+        """The keys of each word of a prepared text, and where a term may start.
+
+        Word forms repeat a lot across news, so each thread caches the keys of the forms it
+        has seen (bounded), and a text costs mostly dictionary look-ups.
+        """
+        caches: tuple[dict[str, _Entry], dict[str, _Entry]] | None = getattr(
+            self._local, "caches", None
+        )
         if caches is None:
             caches = self._local.caches = ({}, {})
         cache = caches[kazakh]
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
-        found = list(_WORD_RE.finditer(text))
-        keys: list[Keys] = []
-        for match in found:
-            surface = match.group()
-            word_keys = cache.get(surface)
-            if word_keys is None:
-                word_keys = cache[surface] = self._word_keys(surface, kazakh)
-            keys.append(word_keys)
-        return found, keys
+        surfaces = _WORD_RE.findall(text)
+        entries = list(map(cache.get, surfaces))
+        if None in entries:
+            for index, surface in enumerate(surfaces):
+                if entries[index] is None:
+                    entry = cache.get(surface)
+                    if entry is None:
+                        word_keys = self._word_keys(surface, kazakh)
+                        entry = cache[surface] = (word_keys, any(k in self._starts for k in word_keys))
+                    entries[index] = entry
+        keys = [entry[0] for entry in entries]  # type: ignore[index]
+        starts_at = [index for index, entry in enumerate(entries) if entry[1]]  # type: ignore[index]
+        return keys, starts_at
 
     def _word_keys(self, surface: str, kazakh: bool) -> Keys:
         tokens = tokenize(surface)
@@ -148,13 +164,17 @@ class Matcher:
             second = kazakh_known_stem(token, self._known_keys) or second
         return (first,) if second == first else (first, second)
 
-    def scan(self, keys: list[Keys], kazakh: bool) -> Iterator[tuple[Term, int, int]]:
+    def scan(
+        self, keys: list[Keys], starts_at: list[int], kazakh: bool
+    ) -> Iterator[tuple[Term, int, int]]:
         """Every term found, leftmost-longest, as (term, first word, word after the last)."""
         count = len(keys)
-        position = 0
         starts = self._starts
         kazakh_only = self._kazakh_only
-        while position < count:
+        covered = 0  # words before this are part of an earlier match
+        for position in starts_at:
+            if position < covered:
+                continue
             found: Keys | None = None
             for key in keys[position]:
                 for sequence in starts.get(key, ()):
@@ -167,13 +187,11 @@ class Matcher:
                         found = sequence
                         break
             if found is None:
-                position += 1
                 continue
-            end = position + len(found)
+            covered = position + len(found)
             for term in self._terms[found]:
                 if kazakh or not term.kazakh_only:
-                    yield term, position, end
-            position = end
+                    yield term, position, covered
 
 
 def _strongest_per_topic(terms: list[Term]) -> list[Term]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -40,14 +42,12 @@ class Harness:
     def sender(self, config: SenderConfig = FAST) -> Sender:
         return Sender(self.bot, self.archive, config)
 
-    async def run(self, config: SenderConfig = FAST, timeout: float = 15.0) -> Sender:
+    async def run(self, config: SenderConfig = FAST, within: float = 15.0) -> Sender:
         """Start a sender, wait until the outbox is drained, stop it."""
-        import asyncio
-
         sender = self.sender(config)
         await sender.start()
         try:
-            await asyncio.wait_for(sender.drain(), timeout)
+            await asyncio.wait_for(sender.drain(), within)
         finally:
             await sender.stop()
         return sender
@@ -93,7 +93,7 @@ async def test_per_chat_pace_is_kept(harness: Harness) -> None:
     await harness.run()
     for chat, interval in ((21, FAST.private_interval), (-22, FAST.group_interval)):
         stamps = [c.at for c in harness.fake.calls("sendMessage", chat)]
-        gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(stamps)]
         assert len(gaps) == 2 and min(gaps) >= interval * 0.9, (chat, gaps)
 
 
@@ -131,7 +131,7 @@ async def test_storm_of_flood_waits_delivers_everything_once(harness: Harness) -
         await harness.archive.outbox.enqueue(chat, "k", [f"a {chat}", f"b {chat}"])
     harness.fake.rate_limit(1, times=3)
     harness.fake.rate_limit(1, chat_id=105, times=2)
-    await harness.run(timeout=30)
+    await harness.run(within=30)
     for chat in chats:
         assert harness.fake.texts(chat) == [f"a {chat}", f"b {chat}"]
 
