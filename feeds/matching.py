@@ -13,6 +13,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import compress
 
 from feeds.textnorm import (
     is_kazakh_word,
@@ -29,7 +30,6 @@ _KAZAKH_LETTER_RE = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 _CACHE_LIMIT = 200_000  # distinct word forms per thread before the cache starts afresh
 
 Keys = tuple[str, ...]
-_Entry = tuple[Keys, bool]  # a word form's keys, and whether some term starts with one
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -129,27 +129,28 @@ class Matcher:
         Word forms repeat a lot across news, so each thread caches the keys of the forms it
         has seen (bounded), and a text costs mostly dictionary look-ups.
         """
-        caches: tuple[dict[str, _Entry], dict[str, _Entry]] | None = getattr(
+        caches: dict[bool, tuple[dict[str, Keys], dict[str, bool]]] | None = getattr(
             self._local, "caches", None
         )
         if caches is None:
-            caches = self._local.caches = ({}, {})
-        cache = caches[kazakh]
-        if len(cache) > _CACHE_LIMIT:
-            cache.clear()
+            caches = self._local.caches = {False: ({}, {}), True: ({}, {})}
+        known, starts_term = caches[kazakh]
+        if len(known) > _CACHE_LIMIT:
+            known.clear()
+            starts_term.clear()
         surfaces = _WORD_RE.findall(text)
-        entries = list(map(cache.get, surfaces))
-        if None in entries:
+        # map/compress keep the per-word loop in C: the cost is mostly dictionary look-ups.
+        keys = list(map(known.get, surfaces))
+        if None in keys:
             for index, surface in enumerate(surfaces):
-                if entries[index] is None:
-                    entry = cache.get(surface)
-                    if entry is None:
-                        word_keys = self._word_keys(surface, kazakh)
-                        entry = cache[surface] = (word_keys, any(k in self._starts for k in word_keys))
-                    entries[index] = entry
-        keys = [entry[0] for entry in entries]  # type: ignore[index]
-        starts_at = [index for index, entry in enumerate(entries) if entry[1]]  # type: ignore[index]
-        return keys, starts_at
+                if keys[index] is None:
+                    word_keys = known.get(surface)
+                    if word_keys is None:
+                        word_keys = known[surface] = self._word_keys(surface, kazakh)
+                        starts_term[surface] = any(k in self._starts for k in word_keys)
+                    keys[index] = word_keys
+        starts_at = list(compress(range(len(surfaces)), map(starts_term.__getitem__, surfaces)))
+        return keys, starts_at  # type: ignore[return-value]  # no None is left in keys
 
     def _word_keys(self, surface: str, kazakh: bool) -> Keys:
         tokens = tokenize(surface)
@@ -183,7 +184,12 @@ class Matcher:
                         break
                     if position + length > count or (not kazakh and sequence in kazakh_only):
                         continue
-                    if all(sequence[j] in keys[position + j] for j in range(1, length)):
+                    # Most candidates fail on their second word: check it before the rest.
+                    if length > 1 and sequence[1] not in keys[position + 1]:
+                        continue
+                    if length < 3 or all(
+                        sequence[j] in keys[position + j] for j in range(2, length)
+                    ):
                         found = sequence
                         break
             if found is None:
