@@ -88,7 +88,10 @@ class Throttle:
         max_buckets: int = 50_000,
     ) -> None:
         self.rules = dict(THROTTLE_RULES if rules is None else rules)
-        self._clock = clock
+        self.clock = clock
+        # Counts for metrics and tests: actions let through and actions refused.
+        self.allowed = 0
+        self.refused = 0
         self._max_buckets = max_buckets
         self._buckets: OrderedDict[tuple[int, str], _Bucket] = OrderedDict()
 
@@ -97,7 +100,7 @@ class Throttle:
         rule = self.rules.get(kind)
         if rule is None:
             return ThrottleVerdict.ALLOW
-        now = self._clock()
+        now = self.clock()
         key = (user_id, kind)
         bucket = self._buckets.pop(key, None) or _Bucket(float(rule.burst), now)
         self._buckets[key] = bucket
@@ -109,7 +112,9 @@ class Throttle:
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0
             bucket.warned = False
+            self.allowed += 1
             return ThrottleVerdict.ALLOW
+        self.refused += 1
         if bucket.warned:
             return ThrottleVerdict.DROP
         bucket.warned = True

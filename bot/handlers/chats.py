@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import time
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatMemberStatus, ChatType
@@ -50,8 +51,11 @@ async def bot_membership_changed(event: ChatMemberUpdated, bot: Bot, archive: Ar
     """Removed or blocked: stop delivering. Added to a group: say how to subscribe it."""
     chat, status = event.chat, event.new_chat_member.status
     if status in _GONE:
-        if await archive.subscribers.mark_blocked(chat.id):
-            log.info("chat %s: the bot was removed or blocked; deliveries stopped", chat.id)
+        if await archive.subscribers.get(chat.id) is not None:
+            dropped = await archive.outbox.block_chat(chat.id, time.time(), f"bot {status}")
+            log.info(
+                "chat %s: the bot was %s; %d unsent messages dropped", chat.id, status, dropped
+            )
         return
     was_gone = event.old_chat_member.status in _GONE
     if was_gone and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
@@ -72,7 +76,7 @@ async def group_migrated(message: Message, archive: Archive) -> None:
     """A group became a supergroup: its subscription follows it to the new chat id."""
     new_id = message.migrate_to_chat_id
     if new_id is not None:
-        await archive.subscribers.migrate_chat(message.chat.id, new_id)
+        await archive.outbox.migrate_chat(message.chat.id, new_id, time.time())
         log.info("chat %s: migrated to %s", message.chat.id, new_id)
 
 

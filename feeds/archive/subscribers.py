@@ -22,6 +22,8 @@ _COLUMNS = (
     "chat_id, chat_type, title, language, timezone, mode, hour, weekday, topics, status,"
     " added_by, created_at, updated_at, last_digest_at"
 )
+# Every table that keeps rows about a chat, children first (send_log comes with delivery).
+_CHAT_TABLES: tuple[str, ...] = ("watch_words", "deliveries", "outbox", "send_log", "subscribers")
 # The settings a person may change; anything else goes through its own method.
 _SETTINGS = frozenset({"title", "language", "timezone", "mode", "hour", "weekday", "topics"})
 
@@ -164,30 +166,26 @@ class SubscriberStore:
         """The bot was blocked or removed from the chat: deliver nothing until it returns."""
         return await self._set_status(chat_id, "blocked")
 
-    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
-        """A group became a supergroup with a new id: move its subscription and records."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE subscribers SET chat_id = ?, chat_type = 'supergroup', updated_at = ?"
-                " WHERE chat_id = ?",
-                (new_chat_id, time.time(), old_chat_id),
-            )
-            await conn.execute(
-                "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE chat_id = ?",
-                (new_chat_id, old_chat_id),
-            )
-            await conn.execute(
-                "UPDATE OR IGNORE outbox SET chat_id = ? WHERE chat_id = ?",
-                (new_chat_id, old_chat_id),
-            )
-
     async def forget(self, chat_id: int) -> bool:
-        """Delete everything stored about the chat; False if nothing was stored."""
+        """Delete everything stored about the chat; False if nothing was stored.
+
+        That is its subscription and settings, watch words, delivery records, every outbox
+        message (sent or not) and its lines in the send log.
+        """
         async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN"
+                f" ({', '.join('?' for _ in _CHAT_TABLES)})",
+                _CHAT_TABLES,
+            )
+            present = {row[0] for row in await cursor.fetchall()}
             removed = 0
-            for table in ("watch_words", "deliveries", "outbox", "subscribers"):
-                cursor = await conn.execute(f"DELETE FROM {table} WHERE chat_id = ?", (chat_id,))
-                removed += max(cursor.rowcount, 0)
+            for table in _CHAT_TABLES:
+                if table in present:
+                    cursor = await conn.execute(
+                        f"DELETE FROM {table} WHERE chat_id = ?", (chat_id,)
+                    )
+                    removed += max(cursor.rowcount, 0)
         return removed > 0
 
     async def active(self, mode: str | None = None) -> list[Subscriber]:
