@@ -80,9 +80,11 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 payload[key] = value
-        if record.exc_info or record.exc_text:
-            # exc_text is the redacted rendering RedactSecrets prepared.
-            payload["exception"] = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:
+            # The redacted rendering RedactSecrets prepared.
+            payload["exception"] = record.exc_text
+        elif record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=False, default=str)
 
 
