@@ -38,9 +38,11 @@ _TRACKING_PARAMS = frozenset({
     "fbclid", "gclid", "yclid", "ysclid", "dclid", "msclkid", "igshid", "mc_cid", "mc_eid",
     "_openstat", "_ga", "_gl", "twclid", "ttclid", "srsltid",
 })
-_CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
-_LATIN = re.compile(r"[a-z]", re.IGNORECASE)
-_KAZAKH_LETTER = re.compile("[" + "".join(sorted(KAZAKH_LETTERS)) + "]")
+# Matched against lower-cased text: a case-insensitive class is several times slower.
+_CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]")
+_LATIN = re.compile(r"[a-z]")
+_KAZAKH_LETTER = re.compile("[" + "".join(sorted(ch for ch in KAZAKH_LETTERS if ch.islower())) + "]")
+LANGUAGE_SAMPLE_CHARS = 600  # enough letters to tell three languages apart
 
 
 class _TextExtractor(HTMLParser):
@@ -130,13 +132,13 @@ def detect_language(text: str, hint: str = "") -> str:
     declared language (`hint`, e.g. "ru-RU" or "kk") decides a Cyrillic text without them
     and any text too short to tell."""
     hinted = _hint_language(hint)
-    sample = text[:4000]
+    sample = text[:LANGUAGE_SAMPLE_CHARS].lower()
     cyrillic = len(_CYRILLIC.findall(sample))
     latin = len(_LATIN.findall(sample))
     if cyrillic == 0 and latin == 0:
         return hinted or "ru"
     if cyrillic >= latin:
-        kazakh = len(_KAZAKH_LETTER.findall(sample.lower()))
+        kazakh = len(_KAZAKH_LETTER.findall(sample))
         # Kazakh prose has several of these letters in every sentence; a Russian text
         # with a Kazakh name in it has one or two.
         if kazakh >= 3 and kazakh * 100 >= cyrillic:

@@ -15,7 +15,7 @@ Built in, at fixed paths:
 - `/status/<code>`: that status (429 and 503 with `Retry-After: 120`);
 - `/stall`: accepts the request and never answers, until `stall_seconds` pass or the server
   stops (so a client's timeout is what ends it);
-- `/gzip-bomb.xml`: a few kilobytes of gzip that inflate to 50 MB;
+- `/gzip-bomb.xml`: a few hundred kilobytes of gzip that inflate to 50 MB;
 - `/huge.xml`: a 50 MB feed, generated while it is streamed;
 - `/redirect/301`, `/redirect/302`, `/redirect/308` → `/feeds/rss2.xml`; `/redirect/chain/N`
   (N hops, then the feed); `/redirect/loop`; `/redirect/private` (to 10.0.0.1);
@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import functools
 import hashlib
 import html
 import time
@@ -114,12 +115,12 @@ class FeedServer:
         self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._port = 0
-        self._bomb: bytes | None = None
         self._add_builtin_routes()
 
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
+        await asyncio.to_thread(_gzip_bomb_body)  # built once per process, off the loop
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
@@ -256,15 +257,7 @@ class FeedServer:
         return web.Response(status=503, text="gave up stalling")
 
     async def _gzip_bomb(self, request: web.Request) -> web.StreamResponse:
-        if self._bomb is None:
-            packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
-            head = b'<?xml version="1.0"?><rss version="2.0"><channel><title>'
-            block = b" " * (1024 * 1024)
-            chunks = [packer.compress(head)]
-            chunks += [packer.compress(block) for _ in range(BOMB_BYTES // len(block))]
-            chunks.append(packer.flush())
-            self._bomb = b"".join(chunks)
-        return web.Response(body=self._bomb, headers={
+        return web.Response(body=_gzip_bomb_body(), headers={
             "Content-Type": "application/rss+xml", "Content-Encoding": "gzip",
         })
 
@@ -283,6 +276,17 @@ class FeedServer:
         except (ConnectionError, RuntimeError):
             return response  # the client hung up, as a capped client should
         return response
+
+
+@functools.cache
+def _gzip_bomb_body() -> bytes:
+    """A few hundred kilobytes of gzip that inflate to BOMB_BYTES of a feed's start."""
+    packer = zlib.compressobj(1, zlib.DEFLATED, 31)  # 31: gzip framing
+    block = b" " * (1024 * 1024)
+    chunks = [packer.compress(b'<?xml version="1.0"?><rss version="2.0"><channel><title>')]
+    chunks += [packer.compress(block) for _ in range(BOMB_BYTES // len(block))]
+    chunks.append(packer.flush())
+    return b"".join(chunks)
 
 
 def _unchanged_for(request: web.Request, document: _Document) -> bool:

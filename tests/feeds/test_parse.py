@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.dates import parse_local_date
+from feeds.models import ParsedFeed
 from feeds.parse import looks_like_html_page, parse_feed
 from tests.conftest import TEST_DATA
 
@@ -17,7 +18,7 @@ FEEDS = TEST_DATA / "feeds"
 RSS = "application/rss+xml"
 
 
-def parse(name: str, content_type: str = RSS):  # type: ignore[no-untyped-def]
+def parse(name: str, content_type: str = RSS) -> ParsedFeed:
     return parse_feed((FEEDS / name).read_bytes(), url=f"https://example.kz/{name}",
                       content_type=content_type)
 
