@@ -53,6 +53,7 @@ _STARTS_SENTENCE = re.compile(r"^(?:[«\"“„(–—-]\s*)?[^\W_a-zа-яёәғ
 class _Candidate:
     sentence: Sentence
     text: str  # dateline and attribution stripped
+    stems: set[str]  # of its content words
     score: float = 0.0
 
 
@@ -76,36 +77,46 @@ def _close_deck(sentence: Sentence) -> Sentence:
     return Sentence(text + ".", sentence.paragraph, sentence.index)
 
 
-def _usable(text: str, title_norm: str, title_stems: set[str], language: str) -> bool:
-    """A whole, clean sentence that says something the headline does not."""
+def _usable(text: str, title_norm: str, title_stems: set[str], language: str) -> set[str] | None:
+    """The content stems of `text` when it is a whole, clean sentence that says something
+    the headline does not; None otherwise."""
     if len(text) < MIN_CHARS or len(text) > MAX_CHARS or len(_WORD.findall(text)) < MIN_WORDS:
-        return False
+        return None
     if not ends_sentence(text) or not balanced_quotes(text):
-        return False
+        return None
     if boilerplate.load().dropping(text) is not None:
-        return False
+        return None
     if title_norm and fuzz.ratio(normalize(text), title_norm) >= TITLE_ECHO_RATIO:
-        return False
+        return None
     stems = set(content_stems(text, language))
     # Nothing beyond the headline's own words: the headline again, reworded.
-    return not (title_stems and stems and len(stems - title_stems) <= 1)
+    if title_stems and stems and len(stems - title_stems) <= 1:
+        return None
+    return stems
 
 
-def _score(candidate: _Candidate, title_stems: set[str], matched_stems: set[str],
-           language: str) -> float:
-    stems = set(content_stems(candidate.text, language))
-    position = 1.0 / (1.0 + 0.35 * candidate.sentence.index)
+def _score(candidate: _Candidate, rank: int, title_stems: set[str],
+           matched_stems: set[str]) -> float:
+    """Higher for earlier sentences (`rank` among the usable ones, so a dropped credit or
+    tag line costs the rest nothing) and for sentences sharing the headline's and the
+    matched terms' words; lower for questions and sentences that lean on another."""
+    stems = candidate.stems
+    position = 1.0 / (1.0 + 0.5 * rank)
     title_overlap = len(stems & title_stems) / len(title_stems) if title_stems else 0.0
     matched_overlap = len(stems & matched_stems) / len(matched_stems) if matched_stems else 0.0
-    score = 0.5 * position + 0.35 * title_overlap + 0.15 * matched_overlap
+    score = 0.6 * position + 0.25 * title_overlap + 0.15 * matched_overlap
     text = candidate.text
-    if text.endswith("?") or text.rstrip("»\"”)").endswith("?"):
+    if _is_question(text):
         score *= 0.3  # a question asks; a summary should tell
     if _DEPENDENT_START.match(text) or _SPEECH_START.match(text):
         score *= 0.6
     if text.startswith(("«", '"', "“")):
         score *= 0.8
     return score
+
+
+def _is_question(text: str) -> bool:
+    return text.rstrip("»\"”)").endswith("?")
 
 
 def _candidates(title: str, text: str, language: str) -> list[_Candidate]:
@@ -115,17 +126,18 @@ def _candidates(title: str, text: str, language: str) -> list[_Candidate]:
     found: list[_Candidate] = []
     sentences = split_sentences(_body(text, rules))
     for sentence in sentences:
-        if rules.dropping(sentence.text) is not None:
-            continue
         if sentence is sentences[-1] and sentence.paragraph == 0:
             sentence = _close_deck(sentence)
         if not _STARTS_SENTENCE.match(sentence.text):
             continue  # the tail of a sentence broken across paragraphs
+        if rules.dropping(sentence.text) is not None:
+            continue
         cleaned = rules.strip(sentence.text)
         if cleaned != sentence.text and cleaned[:1].islower():
             cleaned = cleaned[0].upper() + cleaned[1:]  # after a cut dateline
-        if _usable(cleaned, title_norm, title_stems, language):
-            found.append(_Candidate(sentence, cleaned))
+        stems = _usable(cleaned, title_norm, title_stems, language)
+        if stems is not None:
+            found.append(_Candidate(sentence, cleaned, stems))
     return found
 
 
@@ -144,13 +156,14 @@ def summarize(title: str, text: str, language: str, matched: Sequence[str] = ())
         return None
     title_stems = set(content_stems(title, language))
     matched_stems = {s for term in matched for s in content_stems(term, language)}
-    for candidate in candidates:
-        candidate.score = _score(candidate, title_stems, matched_stems, language)
+    for rank, candidate in enumerate(candidates):
+        candidate.score = _score(candidate, rank, title_stems, matched_stems)
     best = max(candidates, key=lambda c: (c.score, -c.sentence.index))
     chosen = [best]
     following = next(
         (c for c in candidates if c.sentence.index == best.sentence.index + 1), None
     )
-    if following is not None and len(best.text) + 1 + len(following.text) <= MAX_CHARS:
+    if (following is not None and not _is_question(following.text)
+            and len(best.text) + 1 + len(following.text) <= MAX_CHARS):
         chosen.append(following)
     return " ".join(c.text for c in chosen)

@@ -178,7 +178,7 @@ _TEXT = st.lists(
 ).map(lambda parts: "".join(s + sep for s, sep in parts))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(title=st.text(max_size=80), text=_TEXT, language=st.sampled_from(["ru", "kk", "en", ""]))
 def test_any_summary_is_whole_sentences(title: str, text: str, language: str) -> None:
     summary = summarize(title, text, language)
