@@ -19,12 +19,13 @@ from aiogram.types import (
 
 from bot.config import Settings
 from bot.handlers.admin.common import _, admin_router, parse_feed_id
-from bot.handlers.admin.feeds import pipeline_context
+from bot.handlers.admin.feeds import pipeline_context, reason_words
 from bot.handlers.search import reader_for
 from bot.search_view import Reader, format_when, join_blocks, shorten
 from bot.services import Services
 from feeds.archive import Archive
 from feeds.models import Source
+from feeds.pipeline import RefreshReport, poll_all
 
 log = logging.getLogger(__name__)
 
@@ -85,18 +86,17 @@ async def feeds_page(
     return text, InlineKeyboardMarkup(inline_keyboard=[row]) if row else None
 
 
-def poll_report(reports: list[object]) -> str:
+def poll_report(reports: list[RefreshReport]) -> str:
     """«Polled N feeds: X new, Y kept, Z errors», then the failing feeds."""
-    new = sum(int(getattr(r, "new_items", 0) or 0) for r in reports)
-    kept = sum(int(getattr(r, "kept", 0) or 0) for r in reports)
-    failed = [r for r in reports if getattr(r, "error", None)]
+    new = sum(len(r.new_items) for r in reports)
+    kept = sum(r.kept for r in reports)
+    failed = [r for r in reports if r.error]
     lines = [_("Polled {feeds} feeds: {new} new items, {kept} kept by the filter, {errors} errors.",
                feeds=len(reports), new=new, kept=kept, errors=len(failed))]
     for report in failed[:ERRORS_LISTED]:
-        source = getattr(report, "source", None)
-        name = getattr(source, "title", "") or getattr(source, "url", "") or "?"
-        lines.append("⚠️ " + html.escape(
-            f"{shorten(name, 60)}: {shorten(str(getattr(report, 'error', '')), 160)}", quote=False))
+        name = html.escape(f"#{report.source_id} {shorten(report.title or report.url, 60)}",
+                           quote=False)
+        lines.append(f"⚠️ {name}: {reason_words(report.error or '')}")
     if len(failed) > ERRORS_LISTED:
         lines.append(_("…and {more} more; see /feeds.", more=len(failed) - ERRORS_LISTED))
     return "\n".join(lines)
@@ -172,11 +172,9 @@ def create_router() -> Router:
         if services.fetcher is None:
             await message.answer(_("Feeds cannot be fetched in this build of the bot."))
             return
-        from feeds.pipeline import poll_all
-
         progress = await message.answer(_("⏳ Polling every feed…"))
         reports = await poll_all(pipeline_context(services), only_due=False)
-        await progress.edit_text(poll_report(list(reports)))
+        await progress.edit_text(poll_report(reports))
 
     return router
 

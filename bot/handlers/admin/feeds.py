@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import time
-from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram import Router
@@ -30,10 +30,12 @@ from bot.search_view import shorten
 from bot.services import Services
 from feeds.discover import FeedLink, discover_feeds
 from feeds.models import FetchResult
+from feeds.pipeline import FeedProbe, PipelineContext, probe_feed
 
 log = logging.getLogger(__name__)
 
 MAX_URL_CHARS = 2000
+_SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.\-]*:(?!\d)", re.IGNORECASE)
 
 
 class AddFound(CallbackData, prefix="adm_af"):
@@ -49,17 +51,21 @@ def normalise_url(text: str) -> str | None:
     if not url or len(url) > MAX_URL_CHARS or any(c.isspace() for c in url):
         return None
     if "://" not in url:
+        if _SCHEME_RE.match(url):
+            return None  # "javascript:…", "mailto:…": a scheme, and not a web one
         url = "https://" + url
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts.port  # noqa: B018 (raises on a malformed port)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     return url
 
 
-def pipeline_context(services: Services) -> Any:
+def pipeline_context(services: Services) -> PipelineContext:
     """The ingest pipeline's context over the bot's shared services."""
-    from feeds.pipeline import PipelineContext
-
     return PipelineContext(
         archive=services.archive,
         fetcher=services.fetcher,
@@ -74,13 +80,43 @@ def language_name(code: str) -> str:
     return names.get(code, code or _("unknown"))
 
 
-def probe_summary(probe: Any) -> str:
+def reason_words(error: str) -> str:
+    """Why a feed could not be added, in the admin's language, with the technical detail."""
+    detail = html.escape(shorten(error, 200), quote=False)
+    lowered = error.lower()
+    status = re.search(r"\((\d{3})\)$", error)
+    if lowered.startswith("not allowed"):
+        words = _("this address is not allowed (a local or private network, or not http/https)")
+    elif lowered.startswith("timed out"):
+        words = _("the site did not answer in time")
+    elif lowered.startswith(("unreachable", "broken response", "bad response")):
+        words = _("the site cannot be reached")
+    elif lowered.startswith("too large"):
+        words = _("the file is too large for a feed")
+    elif lowered.startswith("not a feed"):
+        words = _("this address does not give an RSS or Atom feed")
+    elif lowered.startswith("broken feed"):
+        words = _("the feed is broken and cannot be read")
+    elif status and status.group(1) in ("404", "410"):
+        words = _("there is nothing at this address ({status})", status=status.group(1))
+    elif status and status.group(1) in ("401", "403", "451"):
+        words = _("the site refuses access ({status})", status=status.group(1))
+    elif status:
+        words = _("the site answered with an error ({status})", status=status.group(1))
+    elif "redirect" in lowered:
+        words = _("the address redirects in a way that cannot be followed")
+    else:
+        return detail
+    return f"{words} <i>({detail})</i>"
+
+
+def probe_summary(probe: FeedProbe) -> str:
     """«name, N items, the filter keeps K, language» for a checked feed."""
     return _(
-        "{items} items now, the filter keeps {kept} of them; language: {language}.",
+        "{items} items now, the filter keeps {kept} of them; language: {feed_language}.",
         items=probe.item_count,
         kept=probe.kept_count,
-        language=language_name(probe.language),
+        feed_language=language_name(probe.language),
     )
 
 
@@ -108,11 +144,11 @@ async def add_checked_feed(
     probe = await _probe(services, url)
     if probe is None:
         return _("Could not check {url}: the check itself failed; see the log.", url=shown), None
-    if getattr(probe, "is_html_page", False):
+    if probe.is_html_page:
         return await _offer_discovered(services, url, probe.body, pages)
     if probe.error:
-        reason = html.escape(shorten(str(probe.error), 300), quote=False)
-        return _("Not added: {url}\nReason: {reason}", url=shown, reason=reason), None
+        return _("Not added: {url}\nReason: {reason}", url=shown,
+                 reason=reason_words(probe.error)), None
     final_url = probe.url or url
     source, created = await services.archive.sources.add(
         final_url,
@@ -128,9 +164,7 @@ async def add_checked_feed(
         probe_summary(probe), None
 
 
-async def _probe(services: Services, url: str) -> Any:
-    from feeds.pipeline import probe_feed
-
+async def _probe(services: Services, url: str) -> FeedProbe | None:
     try:
         return await probe_feed(pipeline_context(services), url)
     except Exception:  # a failed check must answer the admin, not end the handler
