@@ -105,7 +105,7 @@ def poll_report(reports: list[RefreshReport]) -> str:
 def create_router() -> Router:
     router = admin_router("admin_feedlist")
 
-    @router.message(Command("feeds"), flags={"throttle": "heavy"})
+    @router.message(Command("feeds"), flags={"throttle": "search"})
     async def list_feeds(message: Message, archive: Archive, settings: Settings) -> None:
         reader = await reader_for(archive, settings, message.chat.id)
         text, keyboard = await feeds_page(archive, 0, reader)

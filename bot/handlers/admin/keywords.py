@@ -14,7 +14,7 @@ import html
 import logging
 import time
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -142,10 +142,10 @@ async def rescore(services: Services) -> tuple[int, int]:
     return total, kept
 
 
-async def apply_change(services: Services, args: str, admin_id: int) -> str:
-    change = parse_change(args)
-    if change is None:
-        return usage()
+async def apply_change(
+    services: Services, change: tuple[str, str, str], admin_id: int
+) -> str:
+    """Store one term change and re-score; the reply for the admin."""
     action, topic, term = change
     terms = services.archive.terms
     if action == "remove":
@@ -171,15 +171,23 @@ async def rescored_reply(services: Services) -> str:
 def create_router() -> Router:
     router = admin_router("admin_keywords")
 
-    @router.message(Command("keywords"), flags={"throttle": "heavy"})
-    async def keywords(message: Message, command: CommandObject, services: Services) -> None:
-        if not (command.args or "").strip():
-            text, keyboard = terms_overview(await services.archive.terms.all())
-            await message.answer(text, reply_markup=keyboard)
+    # A change re-scores the whole archive, so only changes count as heavy.
+    @router.message(Command("keywords", magic=F.args), flags={"throttle": "heavy"})
+    async def change_keywords(
+        message: Message, command: CommandObject, services: Services
+    ) -> None:
+        change = parse_change(command.args or "")
+        if change is None:
+            await message.answer(usage())
             return
         admin_id = message.from_user.id if message.from_user else 0
         progress = await message.answer(_("⏳ Updating the filter and re-scoring the archive…"))
-        await progress.edit_text(await apply_change(services, command.args or "", admin_id))
+        await progress.edit_text(await apply_change(services, change, admin_id))
+
+    @router.message(Command("keywords"), flags={"throttle": "search"})
+    async def list_keywords(message: Message, services: Services) -> None:
+        text, keyboard = terms_overview(await services.archive.terms.all())
+        await message.answer(text, reply_markup=keyboard)
 
     @router.callback_query(TopicTerms.filter())
     async def show_topic(

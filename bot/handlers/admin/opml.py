@@ -72,7 +72,7 @@ def create_router() -> Router:
         admin_id = message.from_user.id if message.from_user else 0
         await message.answer(await import_feeds(archive, buffer.getvalue(), admin_id))
 
-    @router.message(Command("export"))
+    @router.message(Command("export"), flags={"throttle": "search"})
     async def export(message: Message, archive: Archive) -> None:
         sources = await archive.sources.all()
         if not sources:

@@ -49,7 +49,7 @@ def render_stats(stats: StatsOverview, reader: Reader) -> str:
 def create_router() -> Router:
     router = admin_router("admin_stats")
 
-    @router.message(Command("stats"), flags={"throttle": "heavy"})
+    @router.message(Command("stats"), flags={"throttle": "search"})
     async def stats(message: Message, archive: Archive, settings: Settings) -> None:
         overview = await archive.stats.overview(time.time())
         reader = await reader_for(archive, settings, message.chat.id)
