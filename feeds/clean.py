@@ -20,6 +20,7 @@ UNTITLED_CHARS = 120
 """An entry without a title is named by the first words of its text, up to this long."""
 FUTURE_TOLERANCE = 15 * 60.0
 """A date further ahead than this is a feed's mistake: the item gets its fetch time."""
+EARLIEST_PLAUSIBLE = 788_918_400.0  # 1995-01-01: earlier dates are placeholders (0 = 1970)
 
 _DROPPED_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "object",
                            "svg", "math", "head", "select", "button"})
@@ -39,9 +40,17 @@ _TRACKING_PARAMS = frozenset({
     "_openstat", "_ga", "_gl", "twclid", "ttclid", "srsltid",
 })
 # Matched against lower-cased text: a case-insensitive class is several times slower.
-_CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]")
+_CYRILLIC = re.compile(r"[а-яёәғқңөұүһіїєґў]")
 _LATIN = re.compile(r"[a-z]")
-_KAZAKH_LETTER = re.compile("[" + "".join(sorted(ch for ch in KAZAKH_LETTERS if ch.islower())) + "]")
+# "і" is Kazakh but also Ukrainian and Belarusian, so only the others count as Kazakh, and
+# the letters Kazakh never uses (ї є ґ ў) rule it out.
+_KAZAKH_LETTER = re.compile("[" + "".join(sorted(ch for ch in KAZAKH_LETTERS
+                                                 if ch.islower() and ch != "і")) + "]")
+_NOT_KAZAKH_LETTER = re.compile(r"[їєґў]")
+_WORD = re.compile(r"\w+")
+_RUSSIAN_FUNCTION_WORDS = frozenset(
+    "и в во на с со не что по для из от за к ко о об как это но при его их был была".split()
+)
 LANGUAGE_SAMPLE_CHARS = 600  # enough letters to tell three languages apart
 
 
@@ -127,24 +136,44 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, host, path, urlencode(query, doseq=True), ""))
 
 
+def is_home_page(url: str) -> bool:
+    """True for a site's front page, which some feeds give as every entry's link."""
+    if not url:
+        return False
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
+
+
 def detect_language(text: str, hint: str = "") -> str:
-    """"kk", "ru" or "en" for a text. Kazakh-only letters are a strong signal; the feed's
-    declared language (`hint`, e.g. "ru-RU" or "kk") decides a Cyrillic text without them
-    and any text too short to tell."""
+    """"kk", "ru" or "en" for a text. Words with Kazakh-only letters are a strong signal; the
+    feed's declared language (`hint`, e.g. "ru-RU" or "kk") decides a Cyrillic text without
+    enough of them, and any text too short to tell."""
     hinted = _hint_language(hint)
     sample = text[:LANGUAGE_SAMPLE_CHARS].lower()
     cyrillic = len(_CYRILLIC.findall(sample))
     latin = len(_LATIN.findall(sample))
     if cyrillic == 0 and latin == 0:
         return hinted or "ru"
-    if cyrillic >= latin:
-        kazakh = len(_KAZAKH_LETTER.findall(sample))
-        # Kazakh prose has several of these letters in every sentence; a Russian text
-        # with a Kazakh name in it has one or two.
-        if kazakh >= 3 and kazakh * 100 >= cyrillic:
-            return "kk"
-        return "kk" if hinted == "kk" else "ru"
-    return "en"
+    if cyrillic < latin:
+        return "en"
+    if _reads_as_kazakh(sample):
+        return "kk"
+    return "kk" if hinted == "kk" else "ru"
+
+
+def _reads_as_kazakh(sample: str) -> bool:
+    # In Kazakh prose a third to a half of the words have a Kazakh-only letter; a Russian
+    # text naming Қасым-Жомарт Тоқаев has a few such words among Russian function words.
+    if _NOT_KAZAKH_LETTER.search(sample):
+        return False
+    words = [word for word in _WORD.findall(sample) if _CYRILLIC.search(word)]
+    if not words:
+        return False
+    kazakh = sum(1 for word in words if _KAZAKH_LETTER.search(word))
+    if kazakh * 10 >= len(words) * 3:
+        return True
+    russian = sum(1 for word in words if word in _RUSSIAN_FUNCTION_WORDS)
+    return kazakh * 10 >= len(words) and russian == 0
 
 
 def _hint_language(hint: str) -> str:
@@ -167,13 +196,16 @@ def _item(entry: RawEntry, source: Source, hint: str, now: float) -> Item | None
         title = _first_words(text, UNTITLED_CHARS)
     link = urljoin(source.url, entry.link) if entry.link else ""
     canonical = canonical_url(link)
+    url = link if canonical else ""
+    if is_home_page(canonical):
+        canonical = ""  # a feed that links every entry to its front page: no dedup key
     published = entry.published_at
-    if published is None or published > now + FUTURE_TOLERANCE:
+    if published is None or not EARLIEST_PLAUSIBLE <= published <= now + FUTURE_TOLERANCE:
         published = now
     return Item(
         source_id=source.id,
         guid=entry.guid,
-        url=link if canonical else "",
+        url=url,
         canonical_url=canonical,
         title=title,
         text=text,

@@ -19,6 +19,7 @@ from typing import Any
 
 import feedparser
 
+from feeds.clean import is_home_page
 from feeds.dates import register_date_handlers
 from feeds.models import ParsedFeed, RawEntry
 
@@ -136,7 +137,7 @@ def _entry(raw: Any) -> RawEntry:
     title = _text(raw.get("title"))
     content = _content_html(raw)
     guid = _text(raw.get("id")) or link
-    if not guid:
+    if not guid or is_home_page(guid):
         digest = hashlib.sha256(f"{title}\n{content}".encode()).hexdigest()[:32]
         guid = f"sha256:{digest}"
     return RawEntry(

@@ -33,6 +33,12 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 async def _poll(settings: Settings, *, only_due: bool) -> int:
     from feeds.archive import ArchiveError, connect_archive
 
+    if settings.database_path.is_dir():
+        # Checked here because a failed SQLite open leaves aiosqlite's worker thread to
+        # report into a closed event loop, which prints a traceback after our message.
+        print(f"civic-digest poll: cannot open the archive: {settings.database_path} is a "
+              "folder; set DATABASE_PATH to a file", file=sys.stderr)
+        return 1
     try:
         archive = await connect_archive(settings.database_path)
     except (ArchiveError, OSError) as exc:

@@ -10,6 +10,7 @@ from feeds.clean import canonical_url, clean_entries, detect_language, html_to_t
 from feeds.models import ParsedFeed, RawEntry, Source
 from feeds.parse import parse_feed
 from tests.conftest import TEST_DATA
+from tests.fakes.feed_server import FeedEntry, rss_document
 
 NOW = 1_800_000_000.0
 SOURCE = Source(id=7, url="https://example.kz/rss", language="")
@@ -81,6 +82,9 @@ def test_canonical_url(url: str, canonical: str) -> None:
         ("Жаңа заң", "kk-KZ", "kk"),
         ("Новости дня", "kk", "kk"),
         ("12345", "en-US", "en"),
+        ("Бүгін Астанада жиын өтті", "", "kk"),
+        ("Сьогодні у Києві пройшли збори громадських організацій", "", "ru"),
+        ("Дзеці ў школе вучацца", "kk", "kk"),
         ("", "", "ru"),
     ],
 )
@@ -145,3 +149,22 @@ def test_untitled_entry_is_named_by_its_first_words() -> None:
         RawEntry(guid="g", link="", title="", content_html=long_text, published_at=None)])
     (item,) = clean_entries(parsed, SOURCE, NOW)
     assert item.title.endswith("…") and len(item.title) <= 121
+
+
+def test_front_page_links_and_placeholder_dates_are_not_trusted() -> None:
+    parsed = ParsedFeed(title="", site_url="", language="ru", entries=[
+        RawEntry(guid=f"g{n}", link="https://example.kz/", title=f"Новость {n}",
+                 content_html="Текст.", published_at=0.0)
+        for n in range(3)
+    ])
+    items = clean_entries(parsed, SOURCE, NOW)
+    assert len(items) == 3
+    assert all(item.url == "https://example.kz/" and item.canonical_url == "" for item in items)
+    assert all(item.published_at == NOW for item in items)
+
+
+def test_entries_linking_to_the_front_page_get_distinct_guids() -> None:
+    body = rss_document("Лента", [FeedEntry(f"Новость {n}", "Текст.", link="https://ex.kz/")
+                                  for n in range(3)])
+    parsed = parse_feed(body, url="https://ex.kz/rss", content_type="application/rss+xml")
+    assert len({entry.guid for entry in parsed.entries}) == 3
