@@ -156,7 +156,9 @@ async def test_keywords_add_rescores_and_refuses_duplicates(
 
     progress = await running_bot.reply(admin, "/keywords add 4 варенье")
     await running_bot.fake.wait_until(lambda: "⏳" not in running_bot.current(progress)["text"])
-    assert "Re-scored 1 items" in running_bot.current(progress)["text"]
+    assert "Re-scored 1 items: 1 changed" in running_bot.current(progress)["text"]
+    [kept] = await archive.items.relevant_since(0)
+    assert kept.verdict is not None and "charity_volunteering" in kept.verdict.topics
     assert await archive.terms.all() == [FilterTerm("charity_volunteering", "include", "варенье")]
     again = await running_bot.reply(admin, "/keywords add charity_volunteering Варенье")
     await running_bot.fake.wait_until(lambda: "⏳" not in running_bot.current(again)["text"])

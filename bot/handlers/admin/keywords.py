@@ -122,24 +122,26 @@ def topic_view(terms: list[FilterTerm], number: int) -> tuple[str, InlineKeyboar
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def _score(classifier: Classifier, batch: list[Item]) -> list[tuple[int, Verdict]]:
-    return [
-        (item.id, classifier.classify(item.title, item.text, item.language))
-        for item in batch
-        if item.id is not None
-    ]
+def _score(classifier: Classifier, batch: list[Item]) -> list[Verdict]:
+    return classifier.classify_many([(item.title, item.text, item.language) for item in batch])
 
 
-async def rescore(services: Services) -> tuple[int, int]:
-    """Rebuild the filter from the stored terms and re-score every item: (items, kept)."""
+async def rescore(services: Services) -> tuple[int, int, int]:
+    """Rebuild the filter from the stored terms and re-score every item in this process's
+    archive connection: (items scored, verdicts changed, items kept)."""
     classifier = await services.reload_classifier()
-    total = kept = 0
+    total = changed = kept = 0
     for batch in await services.archive.items.iter_batches():
         verdicts = await asyncio.to_thread(_score, classifier, batch)
-        await services.archive.items.save_verdicts(verdicts, time.time())
-        total += len(verdicts)
-        kept += sum(1 for _id, verdict in verdicts if verdict.relevant)
-    return total, kept
+        await services.archive.items.save_verdicts(
+            [(item.id, v) for item, v in zip(batch, verdicts, strict=True) if item.id is not None],
+            time.time(),
+        )
+        for item, verdict in zip(batch, verdicts, strict=True):
+            changed += item.verdict is None or item.verdict.relevant != verdict.relevant
+            kept += verdict.relevant
+        total += len(batch)
+    return total, changed, kept
 
 
 async def apply_change(
@@ -163,9 +165,9 @@ async def apply_change(
 
 async def rescored_reply(services: Services) -> str:
     """Re-score the archive and say what the filter keeps now."""
-    total, kept = await rescore(services)
-    return _("✅ Filter updated. Re-scored {total} items: the filter keeps {kept}.",
-             total=total, kept=kept)
+    total, changed, kept = await rescore(services)
+    return _("✅ Filter updated. Re-scored {total} items: {changed} changed, the filter keeps "
+             "{kept}.", total=total, changed=changed, kept=kept)
 
 
 def create_router() -> Router:
