@@ -56,6 +56,20 @@ def backup_target(path: Path, now: datetime | None = None) -> Path:
     return path
 
 
+def _prepare(source: Path, target: Path, force: bool) -> Path:
+    """Check the paths; returns the temporary file the copy is written to first."""
+    if not source.is_file():
+        raise BackupError(f"there is no archive at {source}")
+    if target.exists() and not force:
+        raise BackupError(f"{target} exists; pass --force to replace it")
+    if target.resolve() == source.resolve():
+        raise BackupError("the backup cannot replace the archive itself")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    return partial
+
+
 def _copy(source: Path, partial: Path) -> None:
     """SQLite online backup of `source` into a new file `partial`, in one step."""
     src = sqlite3.connect(source, timeout=30)
@@ -73,15 +87,7 @@ async def backup_archive(source: Path, target: Path, *, force: bool = False) -> 
     """Copy the archive at `source` to `target` atomically; raises BackupError."""
     from feeds.archive import ArchiveError, open_archive
 
-    if not source.is_file():
-        raise BackupError(f"there is no archive at {source}")
-    if target.exists() and not force:
-        raise BackupError(f"{target} exists; pass --force to replace it")
-    if target.resolve() == source.resolve():
-        raise BackupError("the backup cannot replace the archive itself")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
+    partial = await asyncio.to_thread(_prepare, source, target, force)
     started = time.monotonic()
     try:
         await asyncio.to_thread(_copy, source, partial)
@@ -95,7 +101,7 @@ async def backup_archive(source: Path, target: Path, *, force: bool = False) -> 
     os.replace(partial, target)
     return BackupResult(
         path=target,
-        size_bytes=target.stat().st_size,
+        size_bytes=os.stat(target).st_size,
         seconds=time.monotonic() - started,
         feeds=feeds,
         items=overview.items_total,

@@ -15,6 +15,7 @@ from bot.commands import backup
 from bot.commands.backup import BackupError, backup_archive, backup_target
 from bot.config import Settings
 from feeds.archive import Archive, open_archive
+from tests.conftest import wait_for
 
 
 async def test_backup_while_the_bot_writes(archive: Archive, tmp_path: Path) -> None:
@@ -31,15 +32,14 @@ async def test_backup_while_the_bot_writes(archive: Archive, tmp_path: Path) -> 
 
     writer = asyncio.create_task(keep_writing())
     try:
-        while written < 50:
-            await asyncio.sleep(0.01)
+        await wait_for(lambda: written >= 50)
         copies = [await backup_archive(archive.path, tmp_path / f"copy{n}.db") for n in range(3)]
         at_end = written
     finally:
         stop.set()
         await writer
     counts = [c.feeds for c in copies]
-    assert counts == sorted(counts) and 50 <= counts[0] and counts[-1] <= at_end
+    assert counts == sorted(counts) and counts[0] >= 50 and counts[-1] <= at_end
     for copy in copies:
         async with open_archive(copy.path) as restored:
             urls = [s.url for s in await restored.sources.all()]
