@@ -162,3 +162,19 @@ async def test_digest_now_sends_the_composed_parts(
     reply = await running_bot.reply(user, "/digest")
     assert "Гранты для НКО" in reply["text"]
     assert all(c.ok for c in running_bot.fake.calls("sendMessage"))
+
+
+async def test_a_flood_of_searches_gets_one_slow_down_not_a_query_each(
+    archive: Archive, running_bot: BotUnderTest
+) -> None:
+    await fill(archive)
+    bot = running_bot
+    user = bot.fake.user(509, language_code="en")
+    for n in range(40):
+        bot.fake.send_text(user, f"/search гранты {n}")
+    await bot.fake.wait_for_messages(user.id, 6)
+    marker = await bot.reply(user, "/digest")  # another kind of action, handled after the flood
+    assert marker["text"]
+    texts = bot.fake.texts(user.id)[:-1]
+    assert sum("Too many requests" in t for t in texts) == 1
+    assert len(texts) <= 6
