@@ -79,7 +79,10 @@ def shorten_marked(marked: str, limit: int) -> str:
 
 def web_url(url: str) -> str | None:
     """`url` when it is an http(s) address that can go into a link, else None."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # e.g. a malformed IPv6 host
+        return None
     if parts.scheme in ("http", "https") and parts.hostname:
         return url.strip()
     return None

@@ -82,8 +82,19 @@ def _decode(body: bytes | str) -> str:
 
 
 def _is_web_url(url: str) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. a malformed IPv6 host
+        return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _absolute(base: str, href: str) -> str | None:
+    """`href` resolved against `base`, without its fragment; None when it cannot be."""
+    try:
+        return urljoin(base, href).split("#")[0]
+    except ValueError:
+        return None
 
 
 def find_feed_links(body: bytes | str, page_url: str) -> list[FeedLink]:
@@ -95,12 +106,12 @@ def find_feed_links(body: bytes | str, page_url: str) -> list[FeedLink]:
         parser.close()
     except (AssertionError, ValueError):
         pass  # html.parser gives up on some garbage; keep the links found before it
-    base = urljoin(page_url, parser.base) if parser.base else page_url
+    base = (_absolute(page_url, parser.base) if parser.base else None) or page_url
     found: list[FeedLink] = []
     seen: set[str] = set()
     for href, title in parser.links:
-        url = urljoin(base, href).split("#")[0]
-        if _is_web_url(url) and url not in seen:
+        url = _absolute(base, href)
+        if url is not None and _is_web_url(url) and url not in seen:
             seen.add(url)
             found.append(FeedLink(url, title[:200]))
     return found

@@ -48,7 +48,7 @@ def test_hit_has_bold_link_source_date_and_highlighted_snippet() -> None:
 @pytest.mark.parametrize(
     ("url", "linked"),
     [("https://x.kz/?a=1&b=\"2\"", True), ("javascript:alert(1)", False), ("", False),
-     ("ftp://x.kz/f", False)],
+     ("ftp://x.kz/f", False), ("http://[oops/x", False)],
 )
 def test_only_web_urls_become_links_and_are_escaped(url: str, linked: bool) -> None:
     text = linked_title("<script>", url)

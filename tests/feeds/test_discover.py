@@ -105,3 +105,17 @@ async def test_discover_keeps_only_candidates_that_answer_with_a_feed() -> None:
         FeedLink("https://ngo.example.kz/atom.xml"),
     ]
     assert "https://ngo.example.kz/news/rss" in asked
+
+
+@given(st.text(max_size=200), st.text(max_size=200))
+def test_any_declared_href_is_resolved_or_skipped(href: str, base: str) -> None:
+    page = (
+        f'<base href="{base}"><link rel="alternate" type="application/rss+xml" href="{href}">'
+    )
+    for link in find_feed_links(page, PAGE):
+        assert link.url.startswith(("http://", "https://"))
+
+
+def test_malformed_hosts_are_skipped() -> None:
+    page = '<link rel="alternate" type="application/rss+xml" href="http://[broken/rss">'
+    assert find_feed_links(page, PAGE) == []

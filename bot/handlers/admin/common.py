@@ -33,7 +33,7 @@ def admin_router(name: str) -> Router:
 def parse_feed_id(args: str | None) -> int | None:
     """The feed id an admin typed after a command ("7", "#7"), or None."""
     text = (args or "").strip().lstrip("#")
-    if text.isdigit() and len(text) < 12:
+    if text.isascii() and text.isdigit() and len(text) < 12:
         return int(text)
     return None
 

@@ -54,8 +54,8 @@ def normalise_url(text: str) -> str | None:
         if _SCHEME_RE.match(url):
             return None  # "javascript:…", "mailto:…": a scheme, and not a web one
         url = "https://" + url
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         parts.port  # noqa: B018 (raises on a malformed port)
     except ValueError:
         return None
