@@ -198,7 +198,9 @@ def create_router() -> Router:
     router = admin_router("admin_addfeed")
     pages: Recent[list[FeedLink]] = Recent()
 
-    @router.message(Command("addfeed"), flags={"throttle": "heavy"})
+    # One feed's check is a fetch and a parse: the lighter "search" pace. A found feed's
+    # button continues the same /addfeed, so it is not counted again.
+    @router.message(Command("addfeed"), flags={"throttle": "search"})
     async def addfeed(message: Message, command: CommandObject, services: Services) -> None:
         url = normalise_url(command.args or "")
         if url is None:
@@ -212,7 +214,7 @@ def create_router() -> Router:
         text, keyboard = await add_checked_feed(services, url, admin_id, pages)
         await progress.edit_text(text, reply_markup=keyboard)
 
-    @router.callback_query(AddFound.filter(), flags={"throttle": "heavy"})
+    @router.callback_query(AddFound.filter())
     async def add_found(callback: CallbackQuery, callback_data: AddFound, services: Services) -> None:
         found = pages.get(callback_data.key)
         message = callback.message

@@ -57,7 +57,7 @@ async def import_feeds(archive: Archive, data: bytes, admin_id: int) -> str:
 def create_router() -> Router:
     router = admin_router("admin_opml")
 
-    @router.message(F.document, F.chat.type == ChatType.PRIVATE, flags={"throttle": "heavy"})
+    @router.message(F.document, F.chat.type == ChatType.PRIVATE, flags={"throttle": "search"})
     async def upload(message: Message, bot: Bot, archive: Archive) -> None:
         document = message.document
         if document is None or not is_feed_list(document):
