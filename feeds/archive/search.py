@@ -2,7 +2,10 @@
 
 Three short steps keep a search fast however common its words are: rank the matches inside
 FTS5 and keep the best few dozen, keep the best item of each story, and only then read and
-mark the handful of items that will be shown.
+mark the handful of items that will be shown. Ranking costs time in proportion to the number
+of matches, so the newest RECENT_WINDOW items are ranked first, and the whole archive only
+when they hold too few matches: a common word costs the same in a year-old archive as in a
+week-old one, and a rare word still finds its one old article.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from feeds.search import ParsedQuery, mark, parse_query, snippet
 
 CANDIDATES_PER_RESULT = 4  # ranked matches read per result wanted, for story grouping
 MIN_CANDIDATES = 40
+RECENT_WINDOW = 20_000  # items (by id, which grows with time) ranked before the rest
 
 
 class SearchStore:
@@ -47,22 +51,30 @@ class SearchStore:
             "JOIN items AS kept ON kept.id = items_fts.rowid AND kept.relevant = 1"
             if only_relevant else ""
         )
-        cursor = await self._db.reader.execute(
-            f"""
-            WITH best AS (
-                SELECT items_fts.rowid AS item_id, items_fts.rank AS rank
-                FROM items_fts {relevant_join}
-                WHERE items_fts MATCH ? ORDER BY items_fts.rank LIMIT ?
+        cursor = await self._db.reader.execute("SELECT COALESCE(MAX(id), 0) FROM items")
+        newest = (await cursor.fetchone() or (0,))[0]
+        rows: list[tuple[int, float, int]] = []
+        for lowest_id in (newest - RECENT_WINDOW, 0):
+            cursor = await self._db.reader.execute(
+                f"""
+                WITH best AS (
+                    SELECT items_fts.rowid AS item_id, items_fts.rank AS rank
+                    FROM items_fts {relevant_join}
+                    WHERE items_fts MATCH ? AND items_fts.rowid > ?
+                    ORDER BY items_fts.rank LIMIT ?
+                )
+                SELECT best.item_id, best.rank, COALESCE(items.story_id, -items.id) AS story
+                FROM best JOIN items ON items.id = best.item_id
+                ORDER BY best.rank, items.published_at DESC
+                """,
+                (match, lowest_id, candidates),
             )
-            SELECT best.item_id, best.rank, COALESCE(items.story_id, -items.id) AS story
-            FROM best JOIN items ON items.id = best.item_id
-            ORDER BY best.rank, items.published_at DESC
-            """,
-            (match, candidates),
-        )
+            rows = [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+            if len(rows) >= candidates or lowest_id <= 0:
+                break
         seen_stories: set[int] = set()
         ranked: list[tuple[int, float]] = []
-        for item_id, rank, story in await cursor.fetchall():
+        for item_id, rank, story in rows:
             if story in seen_stories:
                 continue
             seen_stories.add(story)
