@@ -33,7 +33,7 @@ def _catalog(domain: str, language: str) -> NullTranslations:
     return Translations.load(str(LOCALES_DIR), [language], domain=domain)
 
 
-def translate(domain: str, language: str, message: str, **values: Any) -> str:
+def translate(domain: str, language: str, message: str, /, **values: Any) -> str:
     """`message` in `language` from `domain`, with `{name}` placeholders filled from values."""
     text = _catalog(domain, language if language in LANGUAGES else DEFAULT_LANGUAGE).gettext(
         message
@@ -58,7 +58,7 @@ def gettext_for(domain: str) -> Callable[..., str]:
     Usage: `_ = gettext_for("admin")`, then `_("Feed {id} removed.", id=7)`.
     """
 
-    def _(message: str, **values: Any) -> str:
+    def _(message: str, /, **values: Any) -> str:
         return translate(domain, current_language(), message, **values)
 
     return _
