@@ -23,7 +23,7 @@ from aiogram.types import LinkPreviewOptions
 from bot.commands_menu import publish_commands
 from bot.config import Settings
 from bot.handlers import create_routers
-from bot.middlewares import setup_middlewares
+from bot.middlewares import ReplyRetryMiddleware, setup_middlewares
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,12 @@ _BACKGROUND_KEY = "background_stack"
 
 
 def create_bot(settings: Settings) -> Bot:
-    """A Bot that talks to TELEGRAM_API_URL, sends HTML and never shows link previews."""
+    """A Bot that talks to TELEGRAM_API_URL, sends HTML and never shows link previews.
+
+    Replies to updates wait out short flood limits (ReplyRetryMiddleware).
+    """
     server = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
-    return Bot(
+    bot = Bot(
         settings.token_value(),
         session=AiohttpSession(api=server),
         default=DefaultBotProperties(
@@ -46,6 +49,8 @@ def create_bot(settings: Settings) -> Bot:
             link_preview=LinkPreviewOptions(is_disabled=True),
         ),
     )
+    bot.session.middleware(ReplyRetryMiddleware())
+    return bot
 
 
 def create_dispatcher(services: Services, *, background: bool = True) -> Dispatcher:

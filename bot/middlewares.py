@@ -10,6 +10,9 @@ Throttling is opt-in per handler with a flag: register a handler with
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -17,14 +20,22 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from aiogram import BaseMiddleware, Dispatcher
+from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.dispatcher.flags import get_flag
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, InlineQuery, Message, TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from bot.i18n import DEFAULT_LANGUAGE, LOCALES_DIR, gettext_for, pick_language
 from feeds.archive import Archive
 
+log = logging.getLogger(__name__)
 _ = gettext_for("messages")
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -148,6 +159,57 @@ async def _say_slow_down(event: TelegramObject) -> None:
         await event.answer([], cache_time=1, is_personal=True)
 
 
+# True while an update is being handled: its replies may wait out a short flood limit.
+_answering_update: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "answering_update", default=False
+)
+
+
+class AnsweringUpdateMiddleware(BaseMiddleware):
+    """Marks the work done for one update, so that `ReplyRetryMiddleware` knows a reply."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        token = _answering_update.set(True)
+        try:
+            return await handler(event, data)
+        finally:
+            _answering_update.reset(token)
+
+
+class ReplyRetryMiddleware(BaseRequestMiddleware):
+    """A reply that hits Telegram's per-chat flood limit waits `retry_after` and tries again.
+
+    Only replies to updates are retried here, a few times and for short waits: a person who
+    taps quickly gets every answer a second later instead of an apology. Deliveries from the
+    outbox run outside updates and keep their own flood handling in the sender.
+    """
+
+    def __init__(self, attempts: int = 3, longest_wait: float = 10.0) -> None:
+        self.attempts = attempts
+        self.longest_wait = longest_wait
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        attempt = 1
+        while True:
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if (
+                    not _answering_update.get()
+                    or attempt >= self.attempts
+                    or exc.retry_after > self.longest_wait
+                ):
+                    raise
+                log.info("flood limit on a reply: waiting %s s", exc.retry_after)
+                await asyncio.sleep(exc.retry_after)
+                attempt += 1
+
+
 def create_i18n() -> I18n:
     """aiogram's I18n over the `messages` catalogs in bot/locales."""
     return I18n(path=LOCALES_DIR, default_locale=DEFAULT_LANGUAGE, domain="messages")
@@ -158,6 +220,7 @@ def setup_middlewares(dispatcher: Dispatcher, throttle: Throttle | None = None) 
 
     The throttle is also put into the workflow data as `throttle`.
     """
+    dispatcher.update.outer_middleware(AnsweringUpdateMiddleware())
     ChatLocaleMiddleware(create_i18n()).setup(dispatcher)
     throttle = throttle or Throttle()
     guard = ThrottleMiddleware(throttle)

@@ -166,7 +166,8 @@ async def remove_channel(
     channel = await _find_channel(message, command, bot)
     if channel is None or not await _may_bind(message, bot, channel, settings):
         return
-    if await archive.subscribers.stop(channel.id):
+    bound = await archive.subscribers.get(channel.id)
+    if bound is not None and bound.active and await archive.subscribers.stop(channel.id):
         log.info("channel %s: unbound", channel.id)
         await message.answer(
             _(

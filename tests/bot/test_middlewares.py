@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from aiogram.exceptions import TelegramRetryAfter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.app import create_bot
 from bot.middlewares import Throttle, ThrottleRule, ThrottleVerdict
 from tests.conftest import wait_for
 from tests.e2e.conftest import BotUnderTest, bot_settings, fake_telegram, running_bot
@@ -122,3 +124,23 @@ async def test_the_chats_chosen_language_wins_over_telegrams(running_bot: BotUnd
     await running_bot.reply(user, "/lang kk")
     answer = await running_bot.reply(user, "/help")
     assert "Командалар" in answer["text"]
+
+
+async def test_a_reply_waits_out_a_short_flood_limit(running_bot: BotUnderTest) -> None:
+    user = running_bot.fake.user(3005, language_code="en")
+    running_bot.fake.rate_limit(1, chat_id=user.id)
+    answer = await running_bot.reply(user, "/help")
+    assert "civic-digest" in answer["text"]  # the answer itself, not an apology
+    statuses = [c.status for c in running_bot.fake.calls("sendMessage", chat_id=user.id)]
+    assert statuses == [429, 200]
+
+
+async def test_sends_outside_updates_are_not_retried(running_bot: BotUnderTest) -> None:
+    user = running_bot.fake.user(3006, language_code="en")
+    running_bot.fake.rate_limit(1, chat_id=user.id)
+    bot = create_bot(running_bot.services.settings)
+    try:
+        with pytest.raises(TelegramRetryAfter):
+            await bot.send_message(user.id, "from the outbox")
+    finally:
+        await bot.session.close()
