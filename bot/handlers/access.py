@@ -43,12 +43,26 @@ async def may_manage(
     return await is_chat_admin(bot, chat.id, user.id)
 
 
+async def managed_channel(bot: Bot, chat_id: int, user: User | None) -> Chat | None:
+    """The channel `chat_id` if `user` administers it (asked from Telegram), else None."""
+    if chat_id >= 0 or user is None:  # channel ids are negative
+        return None
+    try:
+        chat = await bot.get_chat(chat_id)
+    except TelegramAPIError:
+        return None
+    if chat.type != ChatType.CHANNEL or not await is_chat_admin(bot, chat.id, user.id):
+        return None
+    return chat
+
+
 async def callback_chat(callback: CallbackQuery, bot: Bot, claimed_chat_id: int) -> Chat | None:
     """The chat a settings button may act on, or None after telling the presser why not.
 
     The button must have been pressed in the chat its data names (a crafted callback naming
     another chat is refused), its message must still be there, and in a group the presser
-    must be an admin.
+    must be an admin. The one exception is a channel's settings, which its admins change
+    from their private chat with the bot: Telegram confirms they administer that channel.
     """
     _ = gettext_for("messages")
     message = callback.message
@@ -56,6 +70,10 @@ async def callback_chat(callback: CallbackQuery, bot: Bot, claimed_chat_id: int)
         await callback.answer(_("This button is out of date. Please send the command again."))
         return None
     if message.chat.id != claimed_chat_id:
+        if message.chat.type == ChatType.PRIVATE:
+            channel = await managed_channel(bot, claimed_chat_id, callback.from_user)
+            if channel is not None:
+                return channel
         log.warning(
             "refused a button for chat %s pressed in chat %s", claimed_chat_id, message.chat.id
         )

@@ -21,8 +21,9 @@ from aiogram.types import Chat, ChatMemberAdministrator, ChatMemberUpdated, Mess
 
 from bot.config import Settings
 from bot.handlers.access import is_chat_admin
-from bot.handlers.screens import schedule_text
+from bot.handlers.screens import schedule_text, topics_text
 from bot.i18n import current_language, gettext_for
+from bot.keyboards import welcome_keyboard
 from feeds.archive import Archive
 from feeds.archive.subscribers import Subscriber
 
@@ -148,15 +149,19 @@ async def add_channel(
     )
     subscriber, how = await archive.subscribers.subscribe(template)
     log.info("channel %s: bound (%s)", channel.id, how)
+    reply = _(
+        "The channel «{title}» is bound. Its digest: {schedule} ({timezone}). Topics: {topics}.",
+        title=html.escape(subscriber.title),
+        schedule=html.escape(schedule_text(subscriber)),
+        timezone=html.escape(subscriber.timezone),
+        topics=html.escape(topics_text(subscriber)),
+    )
+    hint = _(
+        "The buttons below change the channel's settings; /removechannel {ref} stops it.",
+        ref=html.escape((command.args or "").strip()),
+    )
     await message.answer(
-        _(
-            "The channel «{title}» is bound. Its digest: {schedule} ({timezone}), all topics.",
-            title=html.escape(subscriber.title),
-            schedule=html.escape(schedule_text(subscriber)),
-            timezone=html.escape(subscriber.timezone),
-        )
-        + "\n"
-        + _("/removechannel {ref} stops it.", ref=html.escape(command.args or "").strip())
+        reply + "\n" + hint, reply_markup=welcome_keyboard(channel.id, subscriber.language)
     )
 
 

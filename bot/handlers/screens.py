@@ -91,14 +91,18 @@ def welcome_text(sub: Subscriber) -> str:
 
 def settings_text(sub: Subscriber) -> str:
     language = sub.language
-    lines = [
-        "<b>" + _t(language, "Settings") + "</b>",
+    lines = ["<b>" + _t(language, "Settings") + "</b>"]
+    if sub.chat_type == "channel":
+        lines.append(_t(language, "Channel: {title}", title=html.escape(sub.title)))
+    lines += [
         _t(language, "Digest: {schedule}", schedule=html.escape(schedule_text(sub))),
         _t(language, "Time zone: {timezone}", timezone=html.escape(sub.timezone)),
         _t(language, "Topics: {topics}", topics=html.escape(topics_text(sub))),
         _t(language, "Language: {name}", name=LANGUAGE_NAMES.get(language, language)),
     ]
-    if not sub.active:
+    if not sub.active and sub.chat_type == "channel":
+        lines.append(_t(language, "The channel gets no digests now: /addchannel resumes them."))
+    elif not sub.active:
         lines.append(_t(language, "The subscription is paused: send /start to resume it."))
     return "\n".join(lines)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.handlers.chats import parse_channel_ref
+from bot.keyboards import SettingsCallback
 from feeds.archive.subscribers import Subscriber
 from tests.conftest import wait_for
 from tests.e2e.conftest import ADMIN_ID, BotUnderTest, bot_settings, fake_telegram, running_bot
@@ -178,3 +179,29 @@ async def test_a_channel_subscriber_is_listed_as_active(running_bot: BotUnderTes
     await running_bot.reply(owner, "/addchannel @civic_news")
     active: list[Subscriber] = await running_bot.archive.subscribers.active("daily")
     assert [s.chat_id for s in active] == [CHANNEL_ID]
+
+
+async def test_channel_admins_change_its_settings_from_their_private_chat(
+    running_bot: BotUnderTest,
+) -> None:
+    fake = running_bot.fake
+    owner = fake.user(5008, language_code="kk")
+    stranger = fake.user(5009, language_code="kk")
+    fake.add_channel(CHANNEL_ID, "civic_news", title="Азаматтық жаңалықтар", admins=[owner.id])
+    bound = await running_bot.reply(owner, "/addchannel @civic_news")
+    await running_bot.press(owner, bound, "Баптаулар")
+    screen = running_bot.current(bound)
+    assert "Арна: Азаматтық жаңалықтар" in screen["text"]
+    await running_bot.press(owner, screen, "Апта сайын")
+    channel = await running_bot.archive.subscribers.get(CHANNEL_ID)
+    assert channel is not None and channel.mode == "weekly"
+    own = await running_bot.archive.subscribers.get(owner.id)
+    assert own is None  # the owner's own chat was not subscribed by this
+
+    await running_bot.reply(stranger, "/start")
+    stranger_screen = await running_bot.reply(stranger, "/settings")
+    forged = SettingsCallback(chat=CHANNEL_ID, action="mode", value="off").pack()
+    answer = await running_bot.press(stranger, stranger_screen, data=forged)
+    assert answer.params.get("show_alert") is True
+    channel = await running_bot.archive.subscribers.get(CHANNEL_ID)
+    assert channel is not None and channel.mode == "weekly"
