@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from feeds import article, summarize
 from feeds.archive import Archive
@@ -31,9 +32,10 @@ from feeds.clean import clean_entries, detect_language
 from feeds.fetch import Fetcher
 from feeds.models import FeedStatus, FetchResult, Item, ParsedFeed, Source
 from feeds.parse import looks_like_html_page, parse_feed
-from feeds.textnorm import stem_text
+from feeds.textnorm import stem, tokenize
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_BACKOFF = 86_400.0
 """A failing feed is retried at least once a day."""
@@ -50,6 +52,11 @@ class PipelineContext:
     interval: float = 900.0
     concurrency: int = 8
     """How many feeds `poll_all` refreshes at once (the fetcher bounds connections too)."""
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held by each CPU stage and each store, so that only one runs at a time while the
+    fetches overlap. CPU stages gain nothing from running side by side (one interpreter
+    lock), and a store next to a CPU-bound thread waits a thread switch interval (5 ms) on
+    every statement; taking turns made a 200-feed poll several times faster."""
 
 
 @dataclass
@@ -100,19 +107,19 @@ async def refresh(ctx: PipelineContext, source: Source) -> RefreshReport:
     if fetched.error is not None:
         return await _fail(ctx, source, fetched, now, fetched.error)
 
-    parsed = await asyncio.to_thread(
-        parse_feed, fetched.body, url=fetched.url, content_type=fetched.content_type
+    parsed = await _in_thread(
+        ctx, parse_feed, fetched.body, url=fetched.url, content_type=fetched.content_type
     )
     if parsed.error is not None:
         return await _fail(ctx, source, fetched, now, parsed.error)
-    items = await asyncio.to_thread(clean_entries, parsed, source, now)
+    items = await _in_thread(ctx, clean_entries, parsed, source, now)
     source = _learn_metadata(source, parsed, items)
     fresh = await _not_stored(ctx.archive, source.id, items)
 
-    await asyncio.to_thread(_classify_all, ctx.classifier, fresh)
+    await _in_thread(ctx, _classify_all, ctx.classifier, fresh)
     kept = [item for item in fresh if item.verdict is not None and item.verdict.relevant]
     await article.expand_teasers(ctx.fetcher, kept)
-    stems = await asyncio.to_thread(_summarize_and_stem, fresh)
+    stems = await _in_thread(ctx, _summarize_and_stem, fresh)
 
     status = FeedStatus.WARNING if parsed.warning else FeedStatus.OK
     state = _succeeded(source, fetched, now, ctx.interval, status, parsed.warning)
@@ -168,15 +175,15 @@ async def probe_feed(ctx: PipelineContext, url: str) -> FeedProbe:
         probe.body = fetched.body
         probe.error = "not a feed: the address gives a web page (HTML)"
         return probe
-    parsed = await asyncio.to_thread(
-        parse_feed, fetched.body, url=probe.url, content_type=fetched.content_type
+    parsed = await _in_thread(
+        ctx, parse_feed, fetched.body, url=probe.url, content_type=fetched.content_type
     )
     if parsed.error is not None:
         probe.error = parsed.error
         return probe
     draft = Source(id=0, url=probe.url, language="")
-    items = await asyncio.to_thread(clean_entries, parsed, draft, ctx.clock())
-    await asyncio.to_thread(_classify_all, ctx.classifier, items)
+    items = await _in_thread(ctx, clean_entries, parsed, draft, ctx.clock())
+    await _in_thread(ctx, _classify_all, ctx.classifier, items)
     probe.title = parsed.title
     probe.site_url = parsed.site_url
     probe.language = _feed_language(parsed, items)
@@ -187,6 +194,14 @@ async def probe_feed(ctx: PipelineContext, url: str) -> FeedProbe:
 
 # --- stages run in worker threads ---------------------------------------------------------
 
+async def _in_thread(
+    ctx: PipelineContext, function: Callable[..., T], *args: Any, **kwargs: Any
+) -> T:
+    """Run a CPU stage in a worker thread, in its turn (see PipelineContext.turn)."""
+    async with ctx.turn:
+        return await asyncio.to_thread(function, *args, **kwargs)
+
+
 def _classify_all(classifier: Classifier, items: list[Item]) -> None:
     for item in items:
         item.verdict = classifier.classify(item.title, item.text, item.language)
@@ -195,13 +210,28 @@ def _classify_all(classifier: Classifier, items: list[Item]) -> None:
 def _summarize_and_stem(items: list[Item]) -> list[tuple[str, str]]:
     """Summaries for the kept items, and the title and text stems of every item."""
     stems: list[tuple[str, str]] = []
+    known: dict[tuple[str, str], str] = {}
     for item in items:
         verdict = item.verdict
         if verdict is not None and verdict.relevant:
             item.summary = summarize.summarize(item.title, item.text, item.language,
                                                verdict.matched)
-        stems.append((stem_text(item.title, item.language), stem_text(item.text, item.language)))
+        stems.append((_stem_text(item.title, item.language, known),
+                      _stem_text(item.text, item.language, known)))
     return stems
+
+
+def _stem_text(text: str, language: str, known: dict[tuple[str, str], str]) -> str:
+    """`textnorm.stem_text`, remembering each word's stem: the items of one feed share
+    most of their words, and stemming is a pure function of word and language."""
+    out = []
+    for token in tokenize(text):
+        key = (token, language)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = stem(token, language)
+        out.append(found)
+    return " ".join(out)
 
 
 # --- state of the feed ----------------------------------------------------------------------
@@ -288,7 +318,7 @@ async def _store(
     ctx: PipelineContext, state: Source, items: list[Item], stems: list[tuple[str, str]]
 ) -> list[Item]:
     """The new items, their stories and the feed's state: all stored, or none."""
-    async with ctx.archive.db.transaction() as conn:
+    async with ctx.turn, ctx.archive.db.transaction() as conn:
         new = await insert_new_items(conn, items, stems)
         await assign_stories(conn, new)
         await save_refresh_state(conn, state)

@@ -41,39 +41,104 @@ async def insert_new_items(
     """Insert the items not already stored; returns the new ones with their ids.
 
     An item is already stored when its feed has its guid or its canonical URL, or any
-    feed has its canonical URL (the same article syndicated twice). Runs inside the
-    caller's transaction.
+    feed has its canonical URL (the same article syndicated twice); the same holds among
+    the items given. Runs inside the caller's transaction, in a few statements whatever
+    the number of items (each statement is a hop to the database thread).
     """
-    new: list[Item] = []
-    for item, (title_stems, text_stems) in zip(items, stems, strict=True):
-        cursor = await conn.execute(
-            "SELECT 1 FROM items WHERE (source_id = ? AND guid = ?)"
-            " OR (canonical_url != '' AND canonical_url = ?) LIMIT 1",
-            (item.source_id, item.guid, item.canonical_url),
-        )
-        if await cursor.fetchone():
+    batch = list(zip(items, stems, strict=True))
+    if not batch:
+        return []
+    known_guids = await _stored_guids(conn, [(item.source_id, item.guid) for item, _ in batch])
+    known_urls = await _stored_urls(conn, [item.canonical_url for item, _ in batch])
+    new: list[tuple[Item, tuple[str, str]]] = []
+    for item, item_stems in batch:
+        if (item.source_id, item.guid) in known_guids or (
+            item.canonical_url and item.canonical_url in known_urls
+        ):
             continue
-        verdict = item.verdict
+        known_guids.add((item.source_id, item.guid))
+        if item.canonical_url:
+            known_urls.add(item.canonical_url)
+        new.append((item, item_stems))
+    await conn.executemany(
+        "INSERT INTO items(source_id, guid, url, canonical_url, title, text, language,"
+        " published_at, fetched_at, content_hash, title_stems, text_stems, relevant, score,"
+        " topics, matched, classified_at, summary)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [_item_row(item, item_stems) for item, item_stems in new],
+    )
+    ids = await _ids_of(conn, [(item.source_id, item.guid) for item, _ in new])
+    for item, _ in new:
+        item.id = ids[(item.source_id, item.guid)]
+    return [item for item, _ in new]
+
+
+def _item_row(item: Item, item_stems: tuple[str, str]) -> tuple[Any, ...]:
+    verdict = item.verdict
+    return (
+        item.source_id, item.guid, item.url, item.canonical_url, item.title, item.text,
+        item.language, item.published_at, item.fetched_at, item.content_hash,
+        item_stems[0], item_stems[1],
+        None if verdict is None else int(verdict.relevant),
+        None if verdict is None else verdict.score,
+        json.dumps(verdict.topics if verdict else [], ensure_ascii=False),
+        json.dumps(verdict.matched if verdict else [], ensure_ascii=False),
+        None if verdict is None else item.fetched_at,
+        item.summary,
+    )
+
+
+def _by_source(keys: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = {}
+    for source_id, guid in keys:
+        grouped.setdefault(source_id, []).append(guid)
+    return grouped
+
+
+async def _stored_guids(
+    conn: aiosqlite.Connection, keys: Sequence[tuple[int, str]]
+) -> set[tuple[int, str]]:
+    found: set[tuple[int, str]] = set()
+    for source_id, guids in _by_source(keys).items():
+        for start in range(0, len(guids), _IN_CHUNK):
+            chunk = guids[start:start + _IN_CHUNK]
+            cursor = await conn.execute(
+                f"SELECT guid FROM items WHERE source_id = ? AND guid IN ({_marks(chunk)})",
+                (source_id, *chunk),
+            )
+            found.update((source_id, row[0]) for row in await cursor.fetchall())
+    return found
+
+
+async def _stored_urls(conn: aiosqlite.Connection, urls: Sequence[str]) -> set[str]:
+    wanted = sorted({url for url in urls if url})
+    found: set[str] = set()
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start:start + _IN_CHUNK]
         cursor = await conn.execute(
-            "INSERT INTO items(source_id, guid, url, canonical_url, title, text, language,"
-            " published_at, fetched_at, content_hash, title_stems, text_stems, relevant, score,"
-            " topics, matched, classified_at, summary)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                item.source_id, item.guid, item.url, item.canonical_url, item.title, item.text,
-                item.language, item.published_at, item.fetched_at, item.content_hash,
-                title_stems, text_stems,
-                None if verdict is None else int(verdict.relevant),
-                None if verdict is None else verdict.score,
-                json.dumps(verdict.topics if verdict else [], ensure_ascii=False),
-                json.dumps(verdict.matched if verdict else [], ensure_ascii=False),
-                None if verdict is None else item.fetched_at,
-                item.summary,
-            ),
+            f"SELECT canonical_url FROM items WHERE canonical_url IN ({_marks(chunk)})", chunk
         )
-        item.id = cursor.lastrowid
-        new.append(item)
-    return new
+        found.update(row[0] for row in await cursor.fetchall())
+    return found
+
+
+async def _ids_of(
+    conn: aiosqlite.Connection, keys: Sequence[tuple[int, str]]
+) -> dict[tuple[int, str], int]:
+    ids: dict[tuple[int, str], int] = {}
+    for source_id, guids in _by_source(keys).items():
+        for start in range(0, len(guids), _IN_CHUNK):
+            chunk = guids[start:start + _IN_CHUNK]
+            cursor = await conn.execute(
+                f"SELECT id, guid FROM items WHERE source_id = ? AND guid IN ({_marks(chunk)})",
+                (source_id, *chunk),
+            )
+            ids.update(((source_id, row[1]), row[0]) for row in await cursor.fetchall())
+    return ids
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
 
 
 _IN_CHUNK = 400  # bound parameters per IN (...) list, well under SQLite's limit

@@ -35,6 +35,11 @@ def entries_of(name: str) -> ParsedFeed:
         ("a < b and c > d", "a < b and c > d"),
         ("<!-- comment -->видно", "видно"),
         ("<noscript><img src=x></noscript>ок", "ок"),
+        ("<a title=\"x>y\" href='/a'>ссылка</a>", "ссылка"),
+        ("<<script>x()</script>текст", "< текст"),
+        ("<SCRIPT type='a'>x()</SCRIPT >после", "после"),
+        ("до<script>незакрытый скрипт", "до"),
+        ("<h2>Заголовок</h2>Абзац", "Заголовок\nАбзац"),
         ("", ""),
     ],
 )
