@@ -119,10 +119,13 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+def _numbers(fp: Fingerprint) -> set[str]:
+    return {w for w in fp.title if _NUMBER.match(w)}
+
+
 def _numbers_disagree(a: Fingerprint, b: Fingerprint) -> bool:
     """Both headlines carry figures and share none: two daily reports, not one event."""
-    numbers_a = {w for w in a.title if _NUMBER.match(w)}
-    numbers_b = {w for w in b.title if _NUMBER.match(w)}
+    numbers_a, numbers_b = _numbers(a), _numbers(b)
     return bool(numbers_a and numbers_b and not numbers_a & numbers_b)
 
 
@@ -131,16 +134,26 @@ def similarity(a: Fingerprint, b: Fingerprint) -> tuple[float, float]:
     return _jaccard(a.words, b.words), _jaccard(specific(a.words), specific(b.words))
 
 
-def same_story(a: Fingerprint, b: Fingerprint, *, same_source: bool = False) -> bool:
-    """True when `a` and `b` report one event. Items of one source must be near-copies."""
+def story_overlap(a: Fingerprint, b: Fingerprint, *, same_source: bool = False) -> float | None:
+    """The overall overlap of `a` and `b` when they report one event, else None.
+
+    Items of one source must be near-copies; figures in both headlines must agree.
+    """
     if _numbers_disagree(a, b):
-        return False
+        return None
     overall, narrow = similarity(a, b)
     if same_source:
-        return overall >= DUPLICATE_OVERLAP
+        return overall if overall >= DUPLICATE_OVERLAP else None
     if overall >= SAME_STORY_CERTAIN:
-        return True
-    return overall >= SAME_STORY_OVERLAP and narrow >= SAME_STORY_SPECIFIC
+        return overall
+    if overall >= SAME_STORY_OVERLAP and narrow >= SAME_STORY_SPECIFIC:
+        return overall
+    return None
+
+
+def same_story(a: Fingerprint, b: Fingerprint, *, same_source: bool = False) -> bool:
+    """True when `a` and `b` report one event. Items of one source must be near-copies."""
+    return story_overlap(a, b, same_source=same_source) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,40 +167,17 @@ class Member:
     fingerprint: Fingerprint
 
 
-class StoryIndex:
-    """Members of recent stories, with an inverted index of their specific words, so that a
-    new item is compared only with members that share some of its words."""
-
-    def __init__(self, members: Iterable[Member] = ()) -> None:
-        self._members: list[Member] = []
-        self._by_word: dict[str, list[int]] = {}
-        for member in members:
-            self.add(member)
-
-    def __len__(self) -> int:
-        return len(self._members)
-
-    def add(self, member: Member) -> None:
-        position = len(self._members)
-        self._members.append(member)
-        for word in member.fingerprint.words:
-            self._by_word.setdefault(word, []).append(position)
-
-    def match(self, fp: Fingerprint, source_id: int, published_at: float) -> int | None:
-        """The story `fp` belongs to (the most similar member's), or None for a new one."""
-        shared: dict[int, int] = {}
-        for word in specific(fp.words) or fp.words:
-            for position in self._by_word.get(word, ()):
-                shared[position] = shared.get(position, 0) + 1
-        best: tuple[float, int] | None = None
-        for position in shared:
-            member = self._members[position]
-            if abs(member.published_at - published_at) > STORY_WINDOW_SECONDS:
-                continue
-            same_source = member.source_id == source_id
-            if not same_story(fp, member.fingerprint, same_source=same_source):
-                continue
-            overall, _ = similarity(fp, member.fingerprint)
-            if best is None or overall > best[0]:
-                best = (overall, member.story_id)
-        return None if best is None else best[1]
+def best_story(fp: Fingerprint, source_id: int, published_at: float,
+               members: Iterable[Member]) -> int | None:
+    """The story of the member most similar to the item (`fp`, its source and time) among
+    those published within `STORY_WINDOW_SECONDS` of it that report the same event; None
+    when there is none and the item starts a story of its own."""
+    best: tuple[float, int] | None = None
+    for member in members:
+        if abs(member.published_at - published_at) > STORY_WINDOW_SECONDS:
+            continue
+        overlap = story_overlap(fp, member.fingerprint,
+                                same_source=member.source_id == source_id)
+        if overlap is not None and (best is None or overlap > best[0]):
+            best = (overlap, member.story_id)
+    return None if best is None else best[1]

@@ -2,22 +2,29 @@
 
 `assign_stories` runs inside a feed refresh's transaction, after the new items were
 inserted: each item joins the story of the most similar item published within 48 hours
-around it (feeds/stories.py decides what "similar" is), or starts a story of its own. Only
-the fingerprints of that window are read, through the index on their publication time.
+around it (feeds/stories.py decides what "similar" is), or starts a story of its own. The
+items compared are found through an inverted index of specific words keyed by day
+(`story_terms`), so only the few items of those days that share its words are read.
 """
 
 from __future__ import annotations
 
-import logging
+import json
+import time
 from dataclasses import dataclass
 
 import aiosqlite
 
 from feeds.archive.db import Database
 from feeds.models import Item
-from feeds.stories import STORY_WINDOW_SECONDS, Fingerprint, Member, StoryIndex, fingerprint
-
-log = logging.getLogger(__name__)
+from feeds.stories import (
+    STORY_WINDOW_SECONDS,
+    Fingerprint,
+    Member,
+    best_story,
+    fingerprint,
+    specific,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,19 +39,44 @@ class Story:
     sources: list[str]  # feed titles of its items, the representative's first, no repeats
 
 
-async def _window(conn: aiosqlite.Connection, start: float, end: float) -> StoryIndex:
+DAY_SECONDS = 86_400
+TERMS_KEPT_DAYS = 14
+"""Days of the inverted index kept behind the newest item: older items still keep their
+stories, but an item published that long before its arrival starts a story of its own."""
+CANDIDATES_PER_ITEM = 50
+"""Items compared in full with a new item: those sharing the most specific words."""
+
+
+def _day(timestamp: float) -> int:
+    return int(timestamp // DAY_SECONDS)
+
+
+async def _candidates(conn: aiosqlite.Connection, item: Item, fp: Fingerprint) -> list[Member]:
+    """The items of the days around `item` that share the most of its specific words."""
+    terms = sorted(specific(fp.words))
+    if not terms:
+        return []
+    span = STORY_WINDOW_SECONDS // DAY_SECONDS + 1
+    days = list(range(_day(item.published_at) - span, _day(item.published_at) + span + 1))
     cursor = await conn.execute(
-        "SELECT item_id, story_id, source_id, published_at, title, lead"
-        " FROM story_fingerprints WHERE published_at BETWEEN ? AND ?",
-        (start, end),
+        f"""
+        SELECT f.item_id, f.story_id, f.source_id, f.published_at, f.title, f.lead
+        FROM (
+            SELECT item_id, COUNT(*) AS shared FROM story_terms
+            WHERE day IN ({",".join("?" * len(days))})
+              AND term IN (SELECT value FROM json_each(?))
+            GROUP BY item_id ORDER BY shared DESC, item_id DESC LIMIT ?
+        ) AS c JOIN story_fingerprints AS f ON f.item_id = c.item_id
+        """,
+        (*days, json.dumps(terms, ensure_ascii=False), CANDIDATES_PER_ITEM),
     )
-    return StoryIndex(
+    return [
         Member(
             item_id=row[0], story_id=row[1], source_id=row[2], published_at=row[3],
             fingerprint=Fingerprint.decode(row[4], row[5]),
         )
         for row in await cursor.fetchall()
-    )
+    ]
 
 
 async def _new_story(conn: aiosqlite.Connection, item: Item, fp: Fingerprint) -> int:
@@ -74,37 +106,47 @@ async def _join_story(conn: aiosqlite.Connection, story_id: int, item: Item) -> 
         )
 
 
+async def _remember(conn: aiosqlite.Connection, item: Item, story_id: int,
+                    fp: Fingerprint) -> None:
+    """Store the item's fingerprint and index its specific words under its day."""
+    title, lead = fp.encode()
+    await conn.execute(
+        "INSERT OR REPLACE INTO story_fingerprints"
+        "(item_id, story_id, source_id, published_at, title, lead) VALUES (?,?,?,?,?,?)",
+        (item.id, story_id, item.source_id, item.published_at, title, lead),
+    )
+    day = _day(item.published_at)
+    await conn.executemany(
+        "INSERT OR IGNORE INTO story_terms(day, term, item_id) VALUES (?,?,?)",
+        [(day, term, item.id) for term in specific(fp.words)],
+    )
+
+
 async def assign_stories(conn: aiosqlite.Connection, items: list[Item]) -> None:
     """Give every new (already inserted) item a story; runs in the refresh transaction.
 
     An item joins the story of the most similar item of another source published within
     48 hours of it (of its own source only when it is a near-copy), or starts a new story
-    with itself as the representative. Sets `item.story_id`.
+    with itself as the representative. Sets `item.story_id`. The cost per item is a few
+    index seeks and at most `CANDIDATES_PER_ITEM` comparisons, whatever the archive's size.
     """
     stored = [item for item in items if item.id is not None]
-    if not stored:
-        return
-    start = min(item.published_at for item in stored) - STORY_WINDOW_SECONDS
-    end = max(item.published_at for item in stored) + STORY_WINDOW_SECONDS
-    index = await _window(conn, start, end)
     for item in stored:
-        assert item.id is not None
         fp = fingerprint(item.title, item.text, item.language)
-        story_id = index.match(fp, item.source_id, item.published_at)
+        candidates = await _candidates(conn, item, fp)
+        story_id = best_story(fp, item.source_id, item.published_at, candidates)
         if story_id is None:
             story_id = await _new_story(conn, item, fp)
         else:
             await _join_story(conn, story_id, item)
         item.story_id = story_id
-        title, lead = fp.encode()
         await conn.execute("UPDATE items SET story_id = ? WHERE id = ?", (story_id, item.id))
+        await _remember(conn, item, story_id, fp)
+    if stored:
+        newest = min(max(item.published_at for item in stored), time.time())
         await conn.execute(
-            "INSERT OR REPLACE INTO story_fingerprints"
-            "(item_id, story_id, source_id, published_at, title, lead) VALUES (?,?,?,?,?,?)",
-            (item.id, story_id, item.source_id, item.published_at, title, lead),
+            "DELETE FROM story_terms WHERE day < ?", (_day(newest) - TERMS_KEPT_DAYS,)
         )
-        index.add(Member(item.id, story_id, item.source_id, item.published_at, fp))
-    log.debug("stories assigned to %d items (%d compared)", len(stored), len(index))
 
 
 class StoryStore:

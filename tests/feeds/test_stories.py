@@ -109,22 +109,33 @@ class _Newsroom:
 
     async def publish(self, source_id: int, story: tuple[str, str], *, hours_ago: float = 0.0,
                       relevant: bool = True, language: str = "ru") -> Item:
-        self.count += 1
-        title, text = story
-        item = Item(
-            source_id=source_id, guid=f"g{self.count}", url=f"https://n.example.kz/{self.count}",
-            canonical_url=f"https://n.example.kz/{self.count}", title=title, text=text,
-            language=language, published_at=self.now - hours_ago * 3600, fetched_at=self.now,
-            content_hash=f"h{self.count}",
-            verdict=Verdict(relevant=relevant, score=1.0 if relevant else 0.0),
-        )
+        [item] = await self.publish_many(source_id, [story], hours_ago=hours_ago,
+                                         relevant=relevant, language=language)
+        return item
+
+    async def publish_many(self, source_id: int, stories: list[tuple[str, str]], *,
+                           hours_ago: float = 0.0, relevant: bool = True,
+                           language: str = "ru") -> list[Item]:
+        """One refresh of one feed bringing `stories`."""
+        items = []
+        for title, text in stories:
+            self.count += 1
+            items.append(Item(
+                source_id=source_id, guid=f"g{self.count}",
+                url=f"https://n.example.kz/{self.count}",
+                canonical_url=f"https://n.example.kz/{self.count}", title=title, text=text,
+                language=language, published_at=self.now - hours_ago * 3600,
+                fetched_at=self.now, content_hash=f"h{self.count}",
+                verdict=Verdict(relevant=relevant, score=1.0 if relevant else 0.0),
+            ))
         async with self.archive.db.transaction() as conn:
             stored = await insert_new_items(
-                conn, [item], [(stem_text(title, language), stem_text(text, language))]
+                conn, items,
+                [(stem_text(i.title, language), stem_text(i.text, language)) for i in items],
             )
             await assign_stories(conn, stored)
-        assert item.story_id is not None
-        return item
+        assert all(item.story_id is not None for item in items)
+        return items
 
 
 async def test_two_outlets_one_story_in_the_archive(archive: Archive) -> None:
@@ -203,3 +214,33 @@ async def test_unknown_stories(archive: Archive) -> None:
     assert await archive.stories.get(12345) is None
     assert await archive.stories.sources_of([]) == {}
     assert await archive.stories.sources_of([12345]) == {}
+
+
+async def test_the_twin_is_found_among_many_items_of_the_same_days(archive: Archive) -> None:
+    """Candidates come from the inverted index: many look-alike items do not hide the twin."""
+    room = _Newsroom(archive)
+    first_outlet, second_outlet = await room.source("first"), await room.source("second")
+    original = await room.publish(first_outlet, CENTRE_A, hours_ago=20)
+    look_alikes = [
+        (f"Ресурсный центр для НКО обсудил проект номер {number}",
+         f"В Караганде общественный совет рассмотрел проект {number} о грантах для НКО.")
+        for number in range(120)
+    ]
+    await room.publish_many(second_outlet, look_alikes, hours_ago=10)
+    twin = await room.publish(second_outlet, CENTRE_B, hours_ago=1)
+    assert twin.story_id == original.story_id
+
+
+async def test_old_days_of_the_word_index_are_pruned(archive: Archive) -> None:
+    room = _Newsroom(archive)
+    outlet = await room.source("first")
+    await room.publish(outlet, CENTRE_A, hours_ago=24 * 40)
+    await room.publish(outlet, HEALTH_COUNCIL)
+    cursor = await archive.db.reader.execute("SELECT MIN(day), COUNT(*) FROM story_terms")
+    row = await cursor.fetchone()
+    assert row is not None
+    oldest_day, rows = row
+    assert rows > 0
+    assert oldest_day >= int(room.now // 86_400) - 15
+    cursor = await archive.db.reader.execute("SELECT COUNT(*) FROM story_fingerprints")
+    assert tuple(await cursor.fetchone() or ()) == (2,)  # fingerprints stay with their items
