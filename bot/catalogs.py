@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -22,9 +23,20 @@ def _po_files(root: Path) -> list[Path]:
     return sorted(root.glob("*/LC_MESSAGES/*.po"))
 
 
+# Babel stamps a catalog that lacks POT-Creation-Date with the current time, which would make
+# every compile rewrite the .mo files; a fixed stamp keeps compiling reproducible.
+_FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 def _read_po(path: Path) -> Catalog:
     with path.open("rb") as handle:
-        return read_po(handle, locale=path.parts[-3])
+        catalog = read_po(handle, locale=path.parts[-3])
+    header = path.read_text(encoding="utf-8", errors="replace")[:4000]
+    if "POT-Creation-Date" not in header:
+        catalog.creation_date = _FIXED_DATE
+    if "PO-Revision-Date" not in header:
+        catalog.revision_date = _FIXED_DATE
+    return catalog
 
 
 def _translations(catalog: Catalog) -> dict[str, str]:
