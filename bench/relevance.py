@@ -165,15 +165,21 @@ def main(argv: Iterable[str] | None = None) -> int:
         "",
         f"## The {min(args.errors, len(errors))} worst errors (of {len(errors)})",
         "",
-        "| id | label | score | title |",
-        "| --- | --- | --- | --- |",
+        "| id | origin | lang | label | score |",
+        "| --- | --- | --- | --- | --- |",
     ]
+    # The written report names items by id only: the news text is third-party and stays in
+    # ../shared; the terminal also shows each title, to read the errors.
+    titles = []
     for record in errors[: args.errors]:
         verdict = verdicts[str(record["id"])]
-        title = str(record.get("title") or "").replace("|", "/")[:100]
-        lines.append(f"| {record['id']} | {record.get('label')} | {verdict.score:.2f} | {title} |")
+        lines.append(f"| {record['id']} | {record.get('origin')} | {record.get('lang')} "
+                     f"| {record.get('label')} | {verdict.score:.2f} |")
+        titles.append(f"{record['id']}: {str(record.get('title') or '')[:100]}")
     report = "\n".join(lines)
     print(report)
+    print("\nTitles of the errors above (not written to the report):")
+    print("\n".join(titles))
     if args.write:
         args.write.parent.mkdir(parents=True, exist_ok=True)
         args.write.write_text(report + "\n", encoding="utf-8")
