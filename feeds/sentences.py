@@ -23,9 +23,10 @@ _GLUED_END = re.compile(rf"(?<!\b[{_UPPER}])([.!?…])([«\"“]?[{_UPPER}](?:[{
 _COMMA_AFTER_END = re.compile(rf"([.!?])\s*,\s+(?=[«\"“]?[{_UPPER}])")
 # «хабарлайдыMassaget.kzтілшісі»: Cyrillic and Latin words glued together.
 _GLUED_SCRIPTS = re.compile(r"(?<=[а-яёәғқңөұүһі])(?=[A-Za-z]{2})|(?<=[A-Za-z]{2})(?=[а-яёәғқңөұүһі])")
-# «АкордыКак»: a Cyrillic lower-case letter glued to an upper-case one is a lost paragraph
-# break (Russian and Kazakh do not write words in camel case).
-_GLUED_CYRILLIC = re.compile(r"([а-яёәғқңөұүһі])([А-ЯЁӘҒҚҢӨҰҮҺІ][а-яёәғқңөұүһі])")
+# «АкордыКак», «17 апреляПо»: a capitalised word glued to a word of five lower-case letters
+# or more is a lost paragraph break. Shorter runs are names written in camel case
+# («КазАвтоЖол», «ҚазАқпарат», «ЦентрКредит»), which must stay whole.
+_GLUED_CYRILLIC = re.compile(r"(?<=[а-яёәғқңөұүһі]{5})(?=[А-ЯЁӘҒҚҢӨҰҮҺІ][а-яёәғқңөұүһі])")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 
 # Terminal punctuation, optionally followed by closing quotes or brackets.
@@ -49,7 +50,7 @@ def repair_seams(text: str) -> str:
     text = _COMMA_AFTER_END.sub(r"\1 ", text)
     text = _GLUED_END.sub(r"\1 \2", text)
     text = _GLUED_SCRIPTS.sub(" ", text)
-    return _GLUED_CYRILLIC.sub(r"\1\n\n\2", text)
+    return _GLUED_CYRILLIC.sub("\n\n", text)
 
 
 def paragraphs(text: str) -> list[str]:
