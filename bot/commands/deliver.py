@@ -17,6 +17,7 @@ from functools import partial
 
 from bot.config import Settings
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 HELP = "compose and send every digest that is due now, wait until the outbox is drained"
 
 
@@ -67,7 +68,7 @@ async def deliver(settings: Settings, token: str, *, everyone: bool) -> int:
             sender = Sender(bot, archive, config, clock=clock)
             await sender.start()
             loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in STOP_SIGNALS:
                 # No new messages after a signal; the ones in flight finish (sender.stop).
                 loop.add_signal_handler(sig, sender.request_stop)
             try:
@@ -76,6 +77,8 @@ async def deliver(settings: Settings, token: str, *, everyone: bool) -> int:
                 print(f"civic-digest: {exc}", file=sys.stderr)
                 return 1
             finally:
+                for sig in STOP_SIGNALS:
+                    loop.remove_signal_handler(sig)
                 await sender.stop()
             counts = await archive.outbox.counts()
             dead = await archive.outbox.dead_since(started, limit=10)
