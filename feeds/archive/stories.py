@@ -56,8 +56,8 @@ async def _candidates(conn: aiosqlite.Connection, item: Item, fp: Fingerprint) -
     terms = sorted(specific(fp.words))
     if not terms:
         return []
-    span = STORY_WINDOW_SECONDS // DAY_SECONDS + 1
-    days = list(range(_day(item.published_at) - span, _day(item.published_at) + span + 1))
+    days = list(range(_day(item.published_at - STORY_WINDOW_SECONDS),
+                      _day(item.published_at + STORY_WINDOW_SECONDS) + 1))
     cursor = await conn.execute(
         f"""
         SELECT f.item_id, f.story_id, f.source_id, f.published_at, f.title, f.lead

@@ -167,12 +167,15 @@ async def test_similar_words_different_events_stay_apart(archive: Archive) -> No
     }
 
 
-async def test_items_further_apart_than_the_window_stay_apart(archive: Archive) -> None:
+@pytest.mark.parametrize(("hours_apart", "merged"), [(47.5, True), (48.5, False), (53, False)])
+async def test_the_window_is_48_hours(archive: Archive, hours_apart: float,
+                                      merged: bool) -> None:
+    assert STORY_WINDOW_SECONDS == 48 * 3600
     room = _Newsroom(archive)
     first_outlet, second_outlet = await room.source("first"), await room.source("second")
-    old = await room.publish(first_outlet, CENTRE_A, hours_ago=STORY_WINDOW_SECONDS / 3600 + 5)
+    old = await room.publish(first_outlet, CENTRE_A, hours_ago=hours_apart)
     new = await room.publish(second_outlet, CENTRE_B)
-    assert old.story_id != new.story_id
+    assert (old.story_id == new.story_id) is merged
 
 
 async def test_same_source_rewrites_stay_apart(archive: Archive) -> None:
