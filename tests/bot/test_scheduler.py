@@ -1,0 +1,82 @@
+"""The scheduler wiring: job options, and start_delivery end to end against the fake Bot API."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.scheduler import create_scheduler, digest_tick, poll_timing, start_delivery
+from bot.services import Services
+from feeds.archive import Archive
+from feeds.archive.subscribers import Subscriber
+from tests.bot.digest_seed import News, seed
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_flood import FloodLimits
+
+
+def services_for(archive: Archive, **settings: Any) -> Services:
+    config = Settings(_env_file=None, database_path=archive.path, **settings)  # type: ignore[call-arg]
+    # The delivery parts never touch the fetcher or the classifier outside the poll job.
+    return Services(config, archive, cast(Any, None), cast(Any, None))
+
+
+@pytest.mark.parametrize("interval", [60, 900, 3600])
+def test_poll_timing_fits_the_interval(interval: int) -> None:
+    timing = poll_timing(interval)
+    assert timing["seconds"] == interval
+    assert 1 <= timing["jitter"] <= interval // 10 or timing["jitter"] == 1
+    assert timing["coalesce"] is True and timing["max_instances"] == 1
+    assert 30 <= timing["misfire_grace_time"] <= max(30, interval // 2)
+
+
+async def test_jobs_are_configured(archive: Archive) -> None:
+    scheduler = create_scheduler(services_for(archive, poll_interval_seconds=600))
+    poll = scheduler.get_job("poll-feeds")
+    tick = scheduler.get_job("digest-tick")
+    assert poll is not None and tick is not None
+    assert isinstance(poll.trigger, IntervalTrigger)
+    assert poll.trigger.interval.total_seconds() == 600 and poll.trigger.jitter == 60
+    assert (poll.coalesce, poll.max_instances, poll.misfire_grace_time) == (True, 1, 300)
+    assert isinstance(tick.trigger, CronTrigger)
+    assert (tick.coalesce, tick.max_instances) == (True, 1)
+
+
+async def test_start_delivery_sends_due_digests_and_stops(archive: Archive) -> None:
+    now = datetime.now(UTC)
+    await seed(archive, [News("НКО получили гранты")], now.timestamp())
+    # Due whatever the hour of the test: hour 0 in UTC has always passed today.
+    await archive.subscribers.subscribe(Subscriber(chat_id=301, hour=0, timezone="UTC"))
+    await archive.subscribers.subscribe(Subscriber(chat_id=302, mode="off"))
+    services = services_for(archive, send_rate_per_second=100.0)
+    async with FakeTelegram(limits=FloodLimits.off()) as fake:
+        bot = Bot(fake.token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.url)))
+        try:
+            async with AsyncExitStack() as stack:
+                sender = await start_delivery(stack, bot, services)
+                await fake.wait_for_messages(301, 1)
+                assert not sender.fatal
+            # Stopped: a tick that composes more wakes nobody and sends nothing.
+            await digest_tick(services, SystemClock())
+            assert fake.sent_messages(302) == []
+            assert len(fake.sent_messages(301)) == 1
+        finally:
+            await bot.session.close()
+    subscriber = await archive.subscribers.get(301)
+    assert subscriber is not None and subscriber.last_digest_at is not None
+
+
+async def test_digest_tick_never_raises(archive: Archive, caplog: pytest.LogCaptureFixture) -> None:
+    services = services_for(archive)
+    await archive.close()  # the archive is gone: the tick logs and returns
+    await digest_tick(services, SystemClock())
+    assert any("digest tick failed" in r.getMessage() for r in caplog.records)
