@@ -9,6 +9,7 @@ items compared are found through an inverted index of specific words keyed by da
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -131,8 +132,11 @@ async def assign_stories(conn: aiosqlite.Connection, items: list[Item]) -> None:
     index seeks and at most `CANDIDATES_PER_ITEM` comparisons, whatever the archive's size.
     """
     stored = [item for item in items if item.id is not None]
-    for item in stored:
-        fp = fingerprint(item.title, item.text, item.language)
+    # Stemming is CPU work: done in a worker thread, the event loop keeps serving.
+    fingerprints = await asyncio.to_thread(
+        lambda: [fingerprint(item.title, item.text, item.language) for item in stored]
+    )
+    for item, fp in zip(stored, fingerprints, strict=True):
         candidates = await _candidates(conn, item, fp)
         story_id = best_story(fp, item.source_id, item.published_at, candidates)
         if story_id is None:
