@@ -22,6 +22,8 @@ HELP = "run the bot: long polling (or a webhook when WEBHOOK_URL is set), schedu
 
 log = logging.getLogger(__name__)
 
+CONCURRENT_UPDATES = 64  # updates handled at once in polling mode
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -60,7 +62,13 @@ async def _poll(dispatcher: Dispatcher, bot: Bot, polling_timeout: int) -> None:
     except TelegramAPIError as exc:
         log.warning("could not remove an old webhook: %s", exc)
     # aiogram installs the SIGTERM/SIGINT handlers and returns after the shutdown hooks.
-    await dispatcher.start_polling(bot, polling_timeout=polling_timeout, handle_signals=True)
+    # Updates are handled as tasks; a cap keeps a burst of thousands from piling up in memory.
+    await dispatcher.start_polling(
+        bot,
+        polling_timeout=polling_timeout,
+        handle_signals=True,
+        tasks_concurrency_limit=CONCURRENT_UPDATES,
+    )
 
 
 async def _serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> None:
