@@ -93,3 +93,13 @@ class BotProcess:
     @property
     def pid(self) -> int:
         return self.process.pid
+
+
+def process_figures(pid: int) -> tuple[float, float, int]:
+    """(resident MB, peak resident MB, open file descriptors) of a live process, from /proc."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    rss = int(fields["VmRSS"].split()[0]) / 1024
+    peak = int(fields["VmHWM"].split()[0]) / 1024
+    fds = len(os.listdir(f"/proc/{pid}/fd"))
+    return rss, peak, fds
