@@ -26,18 +26,18 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import feedparser
 
 from bench._common import dev_items, machine, today
-from feeds import summarize
+from feeds import pipeline, summarize
 from feeds.archive import connect_archive
 from feeds.classify import Classifier
 from feeds.clean import clean_entries
 from feeds.fetch import Fetcher
-from feeds.models import Source
+from feeds.models import Item, Source
 from feeds.parse import parse_feed
-from feeds.pipeline import PipelineContext, poll_all
 from feeds.textnorm import stem_text
 from tests.fakes.feed_server import FeedEntry, FeedServer, rss_document
 
@@ -64,6 +64,7 @@ class Figures:
     repeat_not_modified: int
     peak_rss_mb: float
     stages: dict[str, float]
+    stories_seconds: float
 
     @property
     def ratio(self) -> float:
@@ -80,6 +81,9 @@ class Figures:
             f"feeds (goal < {GOAL_NOT_MODIFIED_SECONDS} s; ratio to goal "
             f"{self.repeat_seconds / GOAL_NOT_MODIFIED_SECONDS:.2f})",
             f"peak memory (max RSS of the process, fake site included): {self.peak_rss_mb:.0f} MB",
+            f"of the full poll, story assignment (feeds.archive.stories.assign_stories, in the "
+            f"store transaction): {self.stories_seconds:.2f} s "
+            f"({self.stories_seconds / self.poll_seconds:.0%})",
             "CPU stages alone, one thread, same feeds: " + ", ".join(
                 f"{name} {seconds:.2f} s" for name, seconds in self.stages.items()),
         ]
@@ -143,9 +147,26 @@ def _stages(bodies: list[bytes], classifier: Classifier) -> dict[str, float]:
     return totals
 
 
+class _StoryTimer:
+    """Times the story stage of the pipeline from outside (the bench's own wrapper)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._inner = pipeline.assign_stories
+
+    async def __call__(self, conn: Any, items: list[Item]) -> None:
+        started = time.perf_counter()
+        try:
+            await self._inner(conn, items)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
 async def _measure(feeds: int, per_feed: int) -> Figures:
     bodies = _bodies(feeds, per_feed, random.Random(2))
     classifier = Classifier.load()
+    story_timer = _StoryTimer()
+    pipeline.assign_stories = story_timer
     with tempfile.TemporaryDirectory() as folder:
         archive = await connect_archive(Path(folder) / "bench.db")
         try:
@@ -155,15 +176,16 @@ async def _measure(feeds: int, per_feed: int) -> Figures:
                 for number, body in enumerate(bodies):
                     server.set_feed(f"/feed/{number}.xml", body)
                     await archive.sources.add(server.url(f"/feed/{number}.xml"))
-                ctx = PipelineContext(archive=archive, fetcher=fetcher, classifier=classifier)
+                ctx = pipeline.PipelineContext(archive=archive, fetcher=fetcher, classifier=classifier)
                 started = time.perf_counter()
-                reports = await poll_all(ctx, only_due=False)
+                reports = await pipeline.poll_all(ctx, only_due=False)
                 poll_seconds = time.perf_counter() - started
                 started = time.perf_counter()
-                repeat = await poll_all(ctx, only_due=False)
+                repeat = await pipeline.poll_all(ctx, only_due=False)
                 repeat_seconds = time.perf_counter() - started
         finally:
             await archive.close()
+            pipeline.assign_stories = story_timer._inner
     failed = [r for r in reports if r.error]
     if failed:
         raise SystemExit(f"{len(failed)} feeds failed, e.g. {failed[0].error}")
@@ -179,6 +201,7 @@ async def _measure(feeds: int, per_feed: int) -> Figures:
         repeat_not_modified=sum(1 for r in repeat if str(r.status) == "not_modified"),
         peak_rss_mb=peak_mb,
         stages=_stages(bodies, classifier),
+        stories_seconds=story_timer.seconds,
     )
 
 

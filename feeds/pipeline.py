@@ -102,6 +102,7 @@ async def refresh(ctx: PipelineContext, source: Source) -> RefreshReport:
     )
     if fetched.not_modified:
         state = _succeeded(source, fetched, now, ctx.interval, FeedStatus.NOT_MODIFIED, None)
+        state = await _follow_permanent_redirect(ctx.archive, state, fetched)
         await _store(ctx, state, [], [])
         return _report(state, FeedStatus.NOT_MODIFIED)
     if fetched.error is not None:
