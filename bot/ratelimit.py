@@ -9,6 +9,8 @@ it survives a restart.
 from __future__ import annotations
 
 import asyncio
+import math
+from collections import deque
 
 from bot.clock import Clock
 
@@ -29,17 +31,24 @@ def chat_interval(
 
 
 class TokenBucket:
-    """At most `rate` acquisitions per second on average, and at most `burst` at once.
+    """At most `rate` acquisitions per second on average, at most `burst` at once, and never
+    more than `per_second_cap` (default: the rate, rounded down) in any one second.
 
     `pause(seconds)` holds every acquirer back (a global flood wait from Telegram). Waiters
     are served in arrival order, so no worker starves.
     """
 
-    def __init__(self, rate: float, clock: Clock, burst: float = 1.0) -> None:
+    def __init__(
+        self, rate: float, clock: Clock, burst: float = 1.0, per_second_cap: int | None = None
+    ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
         self.burst = max(1.0, burst)
+        # Telegram counts messages in any one second; the bucket alone, making up for a late
+        # wake-up, could put rate + burst into one. The cap counts the last second's grants.
+        self.per_second_cap = per_second_cap or max(1, math.floor(rate))
+        self._granted: deque[float] = deque()
         self._clock = clock
         self._tokens = self.burst
         self._stamp = clock.monotonic()
@@ -58,9 +67,15 @@ class TokenBucket:
                 if now < self._paused_until:
                     await self._clock.sleep(self._paused_until - now)
                     continue
+                while self._granted and self._granted[0] <= now - 1.0:
+                    self._granted.popleft()
+                if len(self._granted) >= self.per_second_cap:
+                    await self._clock.sleep(self._granted[0] + 1.0 - now)
+                    continue
                 self._refill(now)
                 if self._tokens >= 1.0:
                     self._tokens -= 1.0
+                    self._granted.append(now)
                     return
                 await self._clock.sleep((1.0 - self._tokens) / self.rate)
 

@@ -68,6 +68,9 @@ class SenderConfig:
     """How fast and how stubbornly to send; tests shrink the times."""
 
     rate_per_second: float = 28.0
+    # Tokens the bucket may hold: above 1 so that a late wake-up of the loop is made up for;
+    # the bucket's one-second cap keeps any second at the rate all the same.
+    rate_burst: float = 2.0
     workers: int = 8
     private_interval: float = PRIVATE_CHAT_INTERVAL  # between two messages to one person
     group_interval: float = GROUP_CHAT_INTERVAL  # between two messages to one group
@@ -106,7 +109,9 @@ class Sender:
         self.config = config or SenderConfig()
         self.clock = clock or SystemClock()
         self.wakeup = wakeup or asyncio.Event()
-        self.bucket = TokenBucket(self.config.rate_per_second, self.clock)
+        self.bucket = TokenBucket(
+            self.config.rate_per_second, self.clock, burst=self.config.rate_burst
+        )
         self.fatal: SenderFatalError | None = None
         self._queue: asyncio.Queue[OutboxMessage] = asyncio.Queue()
         self._stopping = asyncio.Event()
