@@ -11,6 +11,9 @@ import pytest
 from tests.fakes.telegram_api import FakeTelegram
 from tests.ops.botprocess import bot_environment, run_cli, running_bot
 
+TOKEN = "7300112233:AAFakeSecretForTests_abcdefghijklmnop"
+SECRET = TOKEN.split(":", 1)[1]
+ADMIN = 9001
 ODD_TEXTS = [
     "\u200b\u200b\u200b",  # zero-width spaces only
     "\u202eОКН\u202c \u200fзакон\u200e",  # RTL override and marks around words
@@ -32,17 +35,22 @@ def free_port() -> int:
 @pytest.mark.slow
 async def test_running_bot_is_healthy_measured_and_answers_odd_text(tmp_path: Path) -> None:
     metrics_port = free_port()
-    async with FakeTelegram(limits=None) as fake:
+    async with FakeTelegram(token=TOKEN, limits=None) as fake:
         env = bot_environment(
             token=fake.token,
             api_url=fake.url,
             database=tmp_path / "bot.db",
-            extra={"METRICS_PORT": str(metrics_port)},
+            extra={"METRICS_PORT": str(metrics_port), "ADMIN_IDS": str(ADMIN)},
         )
         async with running_bot(env, tmp_path) as bot:
             first = fake.user(600, language_code="ru")
             fake.send_text(first, "/start")
             await fake.wait_for_messages(first.id, 1, deadline=120)
+
+            admin = fake.user(ADMIN, language_code="en")
+            fake.send_text(admin, "/stats")
+            stats = await fake.wait_for_messages(ADMIN, 1, deadline=30)
+            assert SECRET not in str(stats) and "Last poll" in str(stats)
 
             code, verdict = await run_cli("health", env=env, cwd=tmp_path)
             assert (code, verdict.split(":")[0]) == (0, "healthy"), verdict
@@ -63,6 +71,7 @@ async def test_running_bot_is_healthy_measured_and_answers_odd_text(tmp_path: Pa
             )
             assert "civic_digest_asyncio_tasks" in exposition
         assert bot.process.returncode == 0, bot.output[-3000:]
+    assert SECRET not in bot.output and SECRET not in exposition
     failures = [line for line in bot.output.splitlines() if " ERROR " in line]
     unexpected = [line for line in failures if not any(bug in line for bug in KNOWN_BUGS)]
     assert unexpected == [], "\n".join(unexpected)
