@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from bot.config import MissingTokenError, load_settings
 from bot.logs import setup_logging
+from feeds.archive.db import ArchiveError
 
 COMMANDS: dict[str, str] = {
     "run": "bot.commands.run",
@@ -66,5 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingTokenError as exc:
         print(f"civic-digest: {exc}", file=sys.stderr)
         return 2
+    except ArchiveError as exc:
+        print(f"civic-digest: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130

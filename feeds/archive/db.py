@@ -56,8 +56,7 @@ class Database:
         self._write_lock = asyncio.Lock()
 
     async def open(self) -> None:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(self._check_openable)
         try:
             self._writer = await aiosqlite.connect(self.path, isolation_level=None)
             await _configure(self._writer)
@@ -70,6 +69,23 @@ class Database:
         except sqlite3.Error as exc:
             await self.close()
             raise ArchiveError(f"cannot open the archive at {self.path}: {exc}") from exc
+
+    def _check_openable(self) -> None:
+        """Create the folder and open the file once, plainly, so that a path that cannot hold
+        an archive fails here with its reason (aiosqlite's worker thread would outlive the
+        failure and report it again later)."""
+        if str(self.path) == ":memory:":
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            probe = sqlite3.connect(self.path)
+            try:
+                probe.execute("PRAGMA schema_version").fetchone()
+            finally:
+                probe.close()
+        except (OSError, sqlite3.Error) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ArchiveError(f"cannot open the archive at {self.path}: {reason}") from exc
 
     async def close(self) -> None:
         for conn in (self._reader, self._writer):
