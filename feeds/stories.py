@@ -30,6 +30,9 @@ SAME_STORY_OVERLAP = 0.25  # Jaccard of headline and lead, all content words
 SAME_STORY_SPECIFIC = 0.2  # Jaccard of headline and lead, generic words left out
 SAME_STORY_CERTAIN = 0.5  # this much overall overlap is one story whatever the words
 DUPLICATE_OVERLAP = 0.8  # one source's items merge only when they are near-copies
+INDEX_TERMS = 24
+"""Words per item in the archive's word index: enough to find a twin, few enough to keep
+each lookup to a couple of dozen short index ranges."""
 
 # The vocabulary of civic and official news: shared by items about different events, so
 # it proves nothing about two items being the same event.
@@ -111,6 +114,16 @@ def fingerprint(title: str, text: str, language: str = "") -> Fingerprint:
 def specific(words: frozenset[str]) -> frozenset[str]:
     """`words` without the generic vocabulary of civic news."""
     return words - _generic_stems()
+
+
+def index_terms(fp: Fingerprint) -> list[str]:
+    """The words an item is found by when a new item looks for its twins: its specific
+    words without figures (years and counts are everywhere), the headline's first, then
+    the lead's longest (long stems are the rarer ones), at most `INDEX_TERMS`."""
+    words = specific(fp.words)
+    title = sorted(w for w in words & fp.title if not w.isdigit())
+    lead = sorted((w for w in words - fp.title if not w.isdigit()), key=lambda w: (-len(w), w))
+    return (title + lead)[:INDEX_TERMS]
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

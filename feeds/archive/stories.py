@@ -24,7 +24,7 @@ from feeds.stories import (
     Member,
     best_story,
     fingerprint,
-    specific,
+    index_terms,
 )
 
 
@@ -54,7 +54,7 @@ def _day(timestamp: float) -> int:
 
 async def _candidates(conn: aiosqlite.Connection, item: Item, fp: Fingerprint) -> list[Member]:
     """The items of the days around `item` that share the most of its specific words."""
-    terms = sorted(specific(fp.words))
+    terms = index_terms(fp)
     if not terms:
         return []
     days = list(range(_day(item.published_at - STORY_WINDOW_SECONDS),
@@ -119,7 +119,7 @@ async def _remember(conn: aiosqlite.Connection, item: Item, story_id: int,
     day = _day(item.published_at)
     await conn.executemany(
         "INSERT OR IGNORE INTO story_terms(day, term, item_id) VALUES (?,?,?)",
-        [(day, term, item.id) for term in specific(fp.words)],
+        [(day, term, item.id) for term in index_terms(fp)],
     )
 
 
