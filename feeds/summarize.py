@@ -2,10 +2,11 @@
 
 The text is cut where its footer starts, split into sentences (razdel, quotations kept
 whole), stripped of datelines and outlet attributions, and cleared of every sentence that
-is boilerplate, a fragment, a question, truncated, or only the headline again. The rest are
+is boilerplate, a fragment, truncated, too long, or only the headline again. The rest are
 scored by position and by the content words they share with the headline and the
-classifier's matched terms. The best one is the summary, with the sentence after it when
-both fit in `MAX_CHARS`. Nothing is ever cut inside a sentence.
+classifier's matched terms; questions, quotations and sentences that lean on the one
+before count less. The best one is the summary, with the sentence after it when both fit
+in `MAX_CHARS`. Nothing is ever cut inside a sentence.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ _DEPENDENT_START = re.compile(
     r"he|she|they|it|this|however|also|meanwhile|in addition)\b",
     re.IGNORECASE,
 )
-# Direct speech opening with a dash, or a sentence that is a quotation.
+# Direct speech, opening with a dash.
 _SPEECH_START = re.compile(r"^[–—-]\s")
 _WORD = re.compile(r"\w+")
 # A teaser ends with a word, a number or a closing quote, not a dash, colon or ellipsis.
