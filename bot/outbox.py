@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.digest import Digest, compose_digests
 from feeds.archive import Archive
+from feeds.archive.outbox import NewMessage
 from feeds.archive.subscribers import Subscriber
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 Composer = Callable[[Archive, list[Subscriber], datetime], Awaitable[dict[int, Digest]]]
 
 DIGEST_MODES = ("daily", "weekly")
+COMPOSE_CHUNK = 500  # subscribers composed and written per transaction
 # Instant news reaches back at most this far (a poll after a long pause sends no old news).
 INSTANT_LOOKBACK_SECONDS = 24 * 3600
 
@@ -101,38 +103,57 @@ async def enqueue_due_digests(
     *,
     default_timezone: str = "Asia/Almaty",
     compose: Composer = compose_digests,
+    on_written: Callable[[], None] | None = None,
 ) -> TickReport:
-    """The digest tick: compose and enqueue every digest whose period has begun."""
+    """The digest tick: compose and enqueue every digest whose period has begun.
+
+    `on_written` is called after each batch is stored (to wake the sender).
+    """
     candidates = await archive.outbox.digest_candidates(DIGEST_MODES)
     due = [d for s in candidates if (d := due_digest(s, now, default_timezone)) is not None]
-    return await _enqueue(archive, now, due, compose)
+    return await _enqueue(archive, now, due, compose, on_written)
 
 
 async def enqueue_all_digests(
-    archive: Archive, now: datetime, *, compose: Composer = compose_digests
+    archive: Archive,
+    now: datetime,
+    *,
+    compose: Composer = compose_digests,
+    on_written: Callable[[], None] | None = None,
 ) -> TickReport:
     """`deliver --all`: every active subscriber (but those who turned digests off) gets a
     digest of their unsent news now, whatever their schedule."""
     subscribers = await archive.outbox.digest_candidates(("daily", "weekly", "instant"))
     key = f"now:{now.astimezone(ZoneInfo('UTC')).strftime('%Y-%m-%dT%H:%M')}"
     due = [DueDigest(s, key, now) for s in subscribers]
-    return await _enqueue(archive, now, due, compose)
+    return await _enqueue(archive, now, due, compose, on_written)
 
 
 async def _enqueue(
-    archive: Archive, now: datetime, due: Sequence[DueDigest], compose: Composer
+    archive: Archive,
+    now: datetime,
+    due: Sequence[DueDigest],
+    compose: Composer,
+    on_written: Callable[[], None] | None = None,
 ) -> TickReport:
     written = await archive.outbox.existing_keys((d.subscriber.chat_id, d.key) for d in due)
     todo = [d for d in due if (d.subscriber.chat_id, d.key) not in written]
     composed = 0
-    if todo:
-        digests = await compose(archive, [d.subscriber for d in todo], now)
-        for entry in todo:
-            digest = digests.get(entry.subscriber.chat_id)
-            if digest is None or not digest.parts:
-                continue
-            if await enqueue_digest(archive, entry.subscriber, digest, entry.key, now):
-                composed += 1
+    # In chunks: the first digests can be on their way while the rest are being composed,
+    # and each chunk is one transaction rather than one per subscriber.
+    for start in range(0, len(todo), COMPOSE_CHUNK):
+        chunk = todo[start : start + COMPOSE_CHUNK]
+        digests = await compose(archive, [d.subscriber for d in chunk], now)
+        messages = [
+            NewMessage(entry.subscriber.chat_id, entry.key, digest.parts, digest.story_ids,
+                       "digest", digest_at=now.timestamp())
+            for entry in chunk
+            if (digest := digests.get(entry.subscriber.chat_id)) is not None and digest.parts
+        ]
+        if messages:
+            composed += await archive.outbox.enqueue_many(messages, now=now.timestamp())
+            if on_written is not None:
+                on_written()
     report = TickReport(len(due), len(due) - len(todo), composed, len(todo) - composed)
     if report.due:
         log.info(

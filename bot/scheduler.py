@@ -59,14 +59,13 @@ def digest_composer(services: Services) -> Composer:
 async def digest_tick(services: Services, clock: Clock) -> None:
     """Enqueue every digest that is due now and wake the sender. Never raises."""
     try:
-        report = await enqueue_due_digests(
+        await enqueue_due_digests(
             services.archive,
             clock.now(),
             default_timezone=services.settings.default_timezone,
             compose=digest_composer(services),
+            on_written=services.outbox_wakeup.set,
         )
-        if report.composed:
-            services.outbox_wakeup.set()
         await services.archive.outbox.prune_log(clock.time() - SEND_LOG_DAYS * 86400)
     except Exception:
         log.exception("the digest tick failed; the next tick tries again")

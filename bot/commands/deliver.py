@@ -53,25 +53,28 @@ async def deliver(settings: Settings, token: str, *, everyone: bool) -> int:
     bot = Bot(token, session=session)
     try:
         async with open_archive(settings.database_path) as archive:
-            if everyone:
-                report = await enqueue_all_digests(archive, clock.now(), compose=compose)
-            else:
-                report = await enqueue_due_digests(
-                    archive, clock.now(), default_timezone=settings.default_timezone,
-                    compose=compose,
-                )
-            print(f"digests: {report.composed} composed now, {report.already} composed before,"
-                  f" {report.empty} without news")
             config = SenderConfig(
                 rate_per_second=settings.send_rate_per_second, workers=settings.send_workers
             )
             sender = Sender(bot, archive, config, clock=clock)
+            # The sender runs while digests are composed: the first go out after one batch.
             await sender.start()
             loop = asyncio.get_running_loop()
             for sig in STOP_SIGNALS:
                 # No new messages after a signal; the ones in flight finish (sender.stop).
                 loop.add_signal_handler(sig, sender.request_stop)
             try:
+                if everyone:
+                    report = await enqueue_all_digests(
+                        archive, clock.now(), compose=compose, on_written=sender.wakeup.set
+                    )
+                else:
+                    report = await enqueue_due_digests(
+                        archive, clock.now(), default_timezone=settings.default_timezone,
+                        compose=compose, on_written=sender.wakeup.set,
+                    )
+                print(f"digests: {report.composed} composed now, {report.already} composed"
+                      f" before, {report.empty} without news")
                 await sender.drain()
             except SenderFatalError as exc:
                 print(f"civic-digest: {exc}", file=sys.stderr)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from feeds.archive.db import Database
@@ -26,6 +26,19 @@ _SUBSCRIBER_COLUMNS = (
     "chat_id, chat_type, title, language, timezone, mode, hour, weekday, topics, status,"
     " added_by, created_at, updated_at, last_digest_at"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A composed message to write: its parts, the stories it carries, how it came about."""
+
+    chat_id: int
+    dedup_key: str
+    parts: list[str]
+    story_ids: list[int] = field(default_factory=list)
+    via: str = "digest"  # digest, instant, watch
+    parse_mode: str = "HTML"
+    digest_at: float | None = None  # set: also the subscriber's last_digest_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,36 +131,50 @@ class OutboxStore:
         In the same transaction the stories are recorded as delivered to the chat (so no story
         reaches it twice) and, when `digest_at` is given, the subscriber's `last_digest_at`.
         """
-        if not parts:
-            raise ValueError("a message needs at least one part")
+        message = NewMessage(chat_id, dedup_key, list(parts), list(story_ids), via, parse_mode,
+                             digest_at)
+        return await self.enqueue_many([message], now=now) == 1
+
+    async def enqueue_many(self, messages: Sequence[NewMessage], *, now: float | None = None) -> int:
+        """`enqueue` for many messages in one transaction; returns how many were new."""
         stamp = time.time() if now is None else now
-        stories = json.dumps(list(story_ids))
+        written = 0
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT 1 FROM outbox WHERE chat_id = ? AND dedup_key = ? LIMIT 1",
-                (chat_id, dedup_key),
+            for message in messages:
+                written += await self._write(conn, message, stamp)
+        return written
+
+    @staticmethod
+    async def _write(conn: Any, message: NewMessage, stamp: float) -> bool:
+        if not message.parts:
+            raise ValueError("a message needs at least one part")
+        cursor = await conn.execute(
+            "SELECT 1 FROM outbox WHERE chat_id = ? AND dedup_key = ? LIMIT 1",
+            (message.chat_id, message.dedup_key),
+        )
+        if await cursor.fetchone() is not None:
+            return False
+        stories = json.dumps(message.story_ids)
+        await conn.executemany(
+            "INSERT INTO outbox(chat_id, dedup_key, part, text, parse_mode, state,"
+            " created_at, updated_at, story_ids, via)"
+            " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
+            [
+                (message.chat_id, message.dedup_key, n, text, message.parse_mode, stamp, stamp,
+                 stories, message.via)
+                for n, text in enumerate(message.parts)
+            ],
+        )
+        await conn.executemany(
+            "INSERT OR IGNORE INTO deliveries(chat_id, story_id, via, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            [(message.chat_id, story_id, message.via, stamp) for story_id in message.story_ids],
+        )
+        if message.digest_at is not None:
+            await conn.execute(
+                "UPDATE subscribers SET last_digest_at = ? WHERE chat_id = ?",
+                (message.digest_at, message.chat_id),
             )
-            if await cursor.fetchone() is not None:
-                return False
-            await conn.executemany(
-                "INSERT INTO outbox(chat_id, dedup_key, part, text, parse_mode, state,"
-                " created_at, updated_at, story_ids, via)"
-                " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
-                [
-                    (chat_id, dedup_key, n, text, parse_mode, stamp, stamp, stories, via)
-                    for n, text in enumerate(parts)
-                ],
-            )
-            await conn.executemany(
-                "INSERT OR IGNORE INTO deliveries(chat_id, story_id, via, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                [(chat_id, story_id, via, stamp) for story_id in story_ids],
-            )
-            if digest_at is not None:
-                await conn.execute(
-                    "UPDATE subscribers SET last_digest_at = ? WHERE chat_id = ?",
-                    (digest_at, chat_id),
-                )
         return True
 
     async def existing_keys(self, keys: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
