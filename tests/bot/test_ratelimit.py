@@ -74,3 +74,18 @@ def test_group_interval_keeps_twenty_a_minute() -> None:
 def test_manual_clock_needs_a_zone() -> None:
     with pytest.raises(ValueError, match="time zone"):
         ManualClock(datetime(2026, 1, 1))
+
+
+async def test_no_second_carries_more_than_the_cap() -> None:
+    clock = ManualClock(START)
+    bucket = TokenBucket(rate=100.0, clock=clock, burst=10, per_second_cap=3)
+    for _ in range(3):
+        await bucket.acquire()  # the burst allows these at once
+    fourth = asyncio.create_task(bucket.acquire())
+    await settle()
+    await clock.advance(0.99)
+    await settle()
+    assert not fourth.done()  # three were granted within the last second
+    await clock.advance(0.02)
+    await settle()
+    assert fourth.done()
