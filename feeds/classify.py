@@ -96,22 +96,28 @@ class Classifier:
         language = language if isinstance(language, str) else ""
         kazakh = reads_as_kazakh(title + " " + text, language)
         hits: dict[Term, _Hit] = {}
-        seen: list[list[Keys]] = []
-        for field, boost in ((title, TITLE_BOOST), (text, BODY_FACTOR)):
-            if field:
-                seen.append(self._collect(field, boost, kazakh, hits))
-        return _verdict(hits.values(), seen)
+        fields = [(blank_asides(field), field, boost)
+                  for field, boost in ((title, TITLE_BOOST), (text, BODY_FACTOR)) if field]
+        words = self._matcher.words_of([matchable for matchable, _, _ in fields], kazakh)
+        for (matchable, field, boost), (keys, starts_at) in zip(fields, words, strict=True):
+            self._collect(matchable, field, boost, keys, starts_at, kazakh, hits)
+        return _verdict(hits.values(), [keys for keys, _ in words])
 
     def classify_many(self, items: Sequence[tuple[str, str, str]]) -> list[Verdict]:
         """Verdicts on (title, text, language) triples, in order."""
         return [self.classify(title, text, language) for title, text, language in items]
 
     def _collect(
-        self, field: str, boost: float, kazakh: bool, hits: dict[Term, _Hit]
-    ) -> list[Keys]:
-        """Record the terms found in one field; the keys of its words, for context cues."""
-        matchable = blank_asides(field)
-        keys, starts_at = self._matcher.words(matchable, kazakh)
+        self,
+        matchable: str,
+        field: str,
+        boost: float,
+        keys: list[Keys],
+        starts_at: list[int],
+        kazakh: bool,
+        hits: dict[Term, _Hit],
+    ) -> None:
+        """Record the terms found in one field (`matchable` is `field`, asides blanked)."""
         spans: list[tuple[int, int]] | None = None
         for term, first, end in self._matcher.scan(keys, starts_at, kazakh):
             hit = hits.get(term)
@@ -121,7 +127,6 @@ class Classifier:
             else:
                 hit.count += 1
                 hit.boost = max(hit.boost, boost)
-        return keys
 
 
 def _verdict(hits: Iterable[_Hit], seen: list[list[Keys]]) -> Verdict:

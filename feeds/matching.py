@@ -13,13 +13,17 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import compress
+from itertools import chain, compress
+from operator import not_
 
 from feeds.textnorm import (
+    fold_words,
     is_kazakh_word,
     kazakh_known_stem,
     kazakh_stem,
+    looks_kazakh,
     stem,
+    stems,
     strip_invisible,
     tokenize,
 )
@@ -94,6 +98,8 @@ def reads_as_kazakh(text: str, language: str) -> bool:
     """
     if language == "kk":
         return True
+    if not looks_kazakh(text):
+        return False
     if language in ("ru", "en"):
         return len(_KAZAKH_LETTER_RE.findall(text)) * 40 > len(text) > 0
     return len(_KAZAKH_LETTER_RE.findall(text)) * 60 > len(text) > 0
@@ -117,6 +123,7 @@ class Matcher:
             first: tuple(sorted(seqs, key=len, reverse=True)) for first, seqs in starts.items()
         }
         self._known_keys = frozenset(k for keys in self._terms for k in keys)
+        self._start_keys = frozenset(self._starts)
         # «депутаттар», «митинг» stem like Russian words; in a Russian text they are Russian.
         self._kazakh_only = frozenset(
             keys for keys, found in self._terms.items() if all(t.kazakh_only for t in found)
@@ -124,10 +131,15 @@ class Matcher:
         self._local = threading.local()
 
     def words(self, text: str, kazakh: bool) -> tuple[list[Keys], list[int]]:
-        """The keys of each word of a prepared text, and where a term may start.
+        """The keys of each word of a prepared text, and where a term may start."""
+        return self.words_of([text], kazakh)[0]
+
+    def words_of(self, texts: list[str], kazakh: bool) -> list[tuple[list[Keys], list[int]]]:
+        """`words` of several prepared texts (an item's title and body) in one pass.
 
         Word forms repeat a lot across news, so each thread caches the keys of the forms it
-        has seen (bounded), and a text costs mostly dictionary look-ups.
+        has seen (bounded), and a text costs mostly dictionary look-ups; the forms not seen
+        yet are stemmed together, one PyStemmer call per language, not one per word.
         """
         caches: dict[bool, tuple[dict[str, Keys], dict[str, bool]]] | None = getattr(
             self._local, "caches", None
@@ -138,32 +150,43 @@ class Matcher:
         if len(known) > _CACHE_LIMIT:
             known.clear()
             starts_term.clear()
-        surfaces = _WORD_RE.findall(text)
+        per_text = list(map(_WORD_RE.findall, texts))
+        surfaces = per_text[0] if len(per_text) == 1 else list(chain.from_iterable(per_text))
         # map/compress keep the per-word loop in C: the cost is mostly dictionary look-ups.
-        keys = list(map(known.get, surfaces))
-        if None in keys:
-            for index, surface in enumerate(surfaces):
-                if keys[index] is None:
-                    word_keys = known.get(surface)
-                    if word_keys is None:
-                        word_keys = known[surface] = self._word_keys(surface, kazakh)
-                        starts_term[surface] = any(k in self._starts for k in word_keys)
-                    keys[index] = word_keys
-        starts_at = list(compress(range(len(surfaces)), map(starts_term.__getitem__, surfaces)))
-        return keys, starts_at  # type: ignore[return-value]  # no None is left in keys
+        if None in map(known.get, surfaces):
+            new = [s for s in dict.fromkeys(surfaces) if s not in known]
+            new_keys = self._words_keys(new, kazakh)
+            known.update(zip(new, new_keys, strict=True))
+            starts_term.update(
+                zip(new, map(not_, map(self._start_keys.isdisjoint, new_keys)), strict=True)
+            )
+        found = []
+        for words in per_text:
+            keys = list(map(known.__getitem__, words))
+            starts_at = list(compress(range(len(words)), map(starts_term.__getitem__, words)))
+            found.append((keys, starts_at))
+        return found
 
-    def _word_keys(self, surface: str, kazakh: bool) -> Keys:
-        tokens = tokenize(surface)
-        if not tokens:
-            return ()
-        token = "".join(tokens)
-        first = stem(token)
-        if not _CYRILLIC_RE.search(token) or not (kazakh or is_kazakh_word(token)):
-            return (first,)
-        second = kazakh_stem(token)
-        if second not in self._known_keys:
-            second = kazakh_known_stem(token, self._known_keys) or second
-        return (first,) if second == first else (first, second)
+    def _words_keys(self, surfaces: list[str], kazakh: bool) -> list[Keys]:
+        """The keys of each word: its stem, and in Kazakh text (or for a Kazakh word)
+        its Kazakh stem too, read against the lexicon's roots when the stripper misses."""
+        tokens = fold_words(surfaces)
+        firsts = stems(tokens)
+        if not kazakh and not looks_kazakh("\n".join(tokens)):
+            return list(zip(firsts))  # one key per word
+        found: list[Keys] = []
+        for token, first in zip(tokens, firsts, strict=True):
+            if not token:
+                found.append(())
+                continue
+            if not (kazakh or is_kazakh_word(token)) or not _CYRILLIC_RE.search(token):
+                found.append((first,))
+                continue
+            second = first if is_kazakh_word(token) else kazakh_stem(token)
+            if second not in self._known_keys:
+                second = kazakh_known_stem(token, self._known_keys) or second
+            found.append((first,) if second == first else (first, second))
+        return found
 
     def scan(
         self, keys: list[Keys], starts_at: list[int], kazakh: bool

@@ -15,10 +15,22 @@ from functools import lru_cache
 import Stemmer
 
 KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+# A regular expression finds a letter in a long text faster than a set test, which would
+# make a string of every character first.
+_KAZAKH_LETTER_RE = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _LATIN_RE = re.compile(r"[a-z]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+# One token per line (tokens joined by line breaks): which are Kazakh, Russian, English,
+# which mix Cyrillic and Latin letters, and whether any is not a plain word.
+_KAZAKH_TOKEN_RE = re.compile("^.*[әғқңөұүһіӘҒҚҢӨҰҮҺІ].*$", re.MULTILINE)
+_CYRILLIC_TOKEN_RE = re.compile("^.*[\u0400-\u04ff].*$", re.MULTILINE)
+_LATIN_TOKEN_RE = re.compile("^[^\u0400-\u04ff\n]*[a-z][^\u0400-\u04ff\n]*$", re.MULTILINE)
+_MIXED_TOKEN_RE = re.compile(
+    "^(?:[^\n]*[\u0400-\u04ff][^\n]*[a-z]|[^\n]*[a-z][^\n]*[\u0400-\u04ff])", re.MULTILINE
+)
+_NOT_A_WORD_RE = re.compile("[^\\w\n]|_")
 
 # Latin letters that look like Cyrillic ones; fixed only inside words that are mostly Cyrillic,
 # where they are typing accidents or spam tricks («HПO», «НКO»).
@@ -60,6 +72,12 @@ _KAZAKH_SUFFIXES: tuple[str, ...] = tuple(
         key=len,
         reverse=True,
     )
+)
+# The endings grouped by length, longest first: a word is checked against one set per
+# length (a slice and a set look-up) instead of against every ending in turn.
+_SUFFIXES_BY_LENGTH: tuple[tuple[int, frozenset[str]], ...] = tuple(
+    (length, frozenset(s for s in _KAZAKH_SUFFIXES if len(s) == length))
+    for length in sorted({len(s) for s in _KAZAKH_SUFFIXES}, reverse=True)
 )
 _KAZAKH_MIN_STEM = 3  # one more for one-letter endings, which are often part of the root
 _KAZAKH_VOWELS = frozenset("аәеиоөұүыіуэюя")
@@ -111,35 +129,39 @@ def tokenize(text: str) -> list[str]:
 
 
 def is_kazakh_word(word: str) -> bool:
-    return any(ch in KAZAKH_LETTERS for ch in word)
+    """True when the word has a Kazakh-only letter."""
+    return not KAZAKH_LETTERS.isdisjoint(word)
 
 
 def looks_kazakh(text: str) -> bool:
     """True when the text has Kazakh-only letters: a strong signal of the language."""
-    return any(ch in KAZAKH_LETTERS for ch in text)
+    return _KAZAKH_LETTER_RE.search(text) is not None
 
 
 def kazakh_stem(word: str) -> str:
-    """Strip Kazakh inflectional endings repeatedly, keeping at least three letters."""
-    changed = True
-    while changed:
-        changed = False
-        for suffix in _KAZAKH_SUFFIXES:
-            if not word.endswith(suffix):
+    """Strip Kazakh inflectional endings repeatedly, keeping at least three letters.
+
+    At each step the longest ending that fits is taken off (the same result as trying
+    every ending, longest first).
+    """
+    while True:
+        for length, endings in _SUFFIXES_BY_LENGTH:
+            if len(word) - length < _KAZAKH_MIN_STEM:
                 continue
-            if len(suffix) == 1:
+            ending = word[-length:]
+            if ending not in endings:
+                continue
+            if length == 1:
                 if len(word) - 1 < _KAZAKH_MIN_STEM + 1:
                     continue
-                if (word[-2] in _KAZAKH_VOWELS) != (suffix in _AFTER_VOWEL):
+                if (word[-2] in _KAZAKH_VOWELS) != (ending in _AFTER_VOWEL):
                     continue
-            elif len(word) - len(suffix) < _KAZAKH_MIN_STEM or (
-                suffix in _AFTER_VOWEL_ONLY and word[-len(suffix) - 1] not in _KAZAKH_VOWELS
-            ):
+            elif ending in _AFTER_VOWEL_ONLY and word[-length - 1] not in _KAZAKH_VOWELS:
                 continue
-            word = word[: -len(suffix)]
-            changed = True
+            word = word[:-length]
             break
-    return word
+        else:
+            return word
 
 
 def is_kazakh_ending(rest: str) -> bool:
@@ -152,8 +174,8 @@ def is_kazakh_ending(rest: str) -> bool:
 @lru_cache(maxsize=4096)
 def _is_ending_chain(rest: str) -> bool:
     return any(
-        rest.startswith(suffix) and (len(rest) == len(suffix) or _is_ending_chain(rest[len(suffix):]))
-        for suffix in _KAZAKH_SUFFIXES
+        rest[:length] in endings and (len(rest) == length or _is_ending_chain(rest[length:]))
+        for length, endings in _SUFFIXES_BY_LENGTH
     )
 
 
@@ -188,8 +210,54 @@ def stem(word: str, language: str = "") -> str:
 
 
 def stems(tokens: Iterable[str], language: str = "") -> list[str]:
-    """Stems of many tokens at once (batched through PyStemmer where it can be)."""
-    return [stem(t, language) for t in tokens]
+    """Stems of many normalised tokens at once: the same keys as `stem` gives one by one.
+
+    The tokens are sorted by script with a few regular-expression passes over them joined,
+    and all Russian and all English words are stemmed in one PyStemmer call each, so a
+    text costs a handful of C calls instead of several Python steps per word.
+    """
+    found = tokens if isinstance(tokens, list) else list(tokens)
+    joined = "\n".join(found)
+    if not found or joined.count("\n") != len(found) - 1:  # a token with a line break
+        return [stem(token, language) for token in found]
+    kazakh: set[str] = set()
+    if _KAZAKH_LETTER_RE.search(joined):
+        kazakh.update(_KAZAKH_TOKEN_RE.findall(joined))
+    if language == "kk":
+        kazakh.update(_CYRILLIC_TOKEN_RE.findall(joined))
+    latin = set(_LATIN_TOKEN_RE.findall(joined)) if _LATIN_RE.search(joined) else set()
+    russian = _stemmer("russian")
+    if not kazakh and not latin:
+        # The Russian stemmer leaves words without Cyrillic letters (numbers) as they are.
+        return list(russian.stemWords(found))
+    rest = [token for token in found if token not in kazakh and token not in latin]
+    keyed = dict(zip(rest, russian.stemWords(rest), strict=True))
+    english = list(latin)
+    keyed.update(zip(english, _stemmer("english").stemWords(english), strict=True))
+    keyed.update((token, kazakh_stem(token)) for token in kazakh)
+    return list(map(keyed.__getitem__, found))
+
+
+def fold_word(word: str) -> str:
+    """The normalised token of one word of a prepared (NFC, invisible marks out) text:
+    what `tokenize` gives for it, joined when case folding splits it."""
+    folded = word.casefold().replace("ё", "е")
+    if not folded.isalnum():  # an underscore, or a letter that folds into a mark
+        return "".join(tokenize(word))
+    return _fix_lookalikes(folded)
+
+
+def fold_words(words: list[str]) -> list[str]:
+    """`fold_word` of each word, folded all at once when nothing needs a closer look."""
+    joined = "\n".join(words).casefold().replace("ё", "е")
+    folded = joined.split("\n")
+    if (
+        len(folded) != len(words)
+        or _NOT_A_WORD_RE.search(joined)
+        or (_LATIN_RE.search(joined) and _MIXED_TOKEN_RE.search(joined))
+    ):
+        return list(map(fold_word, words))
+    return folded
 
 
 def stem_text(text: str, language: str = "") -> str:

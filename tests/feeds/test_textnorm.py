@@ -7,6 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feeds.textnorm import (
+    fold_word,
+    fold_words,
     is_kazakh_ending,
     kazakh_known_stem,
     kazakh_stem,
@@ -14,6 +16,7 @@ from feeds.textnorm import (
     normalize,
     stem,
     stem_text,
+    stems,
     strip_invisible,
     tokenize,
 )
@@ -89,3 +92,37 @@ def test_kazakh_stem_is_a_prefix_and_idempotent_enough(word: str) -> None:
     stemmed = kazakh_stem(word)
     assert word.startswith(stemmed)
     assert len(stemmed) >= min(len(word), 3)
+
+
+# Words of every script the batch paths sort: Russian, Kazakh, English, look-alike mixes,
+# digits, underscores, letters that case-fold into two characters, other scripts.
+_WORDS = st.lists(
+    st.one_of(
+        st.sampled_from(["Общественного", "HПO", "ұйымдарының", "Заңы", "NGOs", "2024", "ß",
+                         "İstanbul", "snake_case", "日本語", "ёлка", "Қоғамдық", "café", "x"]),
+        st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһіabcdeopxyzАЯAZ019_",
+                min_size=1, max_size=12),
+    ),
+    max_size=30,
+)
+
+
+@given(_WORDS, st.sampled_from(["", "ru", "kk", "en"]))
+def test_batched_stems_equal_one_by_one(words: list[str], language: str) -> None:
+    tokens = [token for word in words for token in tokenize(word)]
+    assert stems(tokens, language) == [stem(token, language) for token in tokens]
+
+
+@given(_WORDS)
+def test_batched_folding_equals_one_by_one(words: list[str]) -> None:
+    assert fold_words(words) == list(map(fold_word, words))
+    assert [fold_word(word) for word in words] == ["".join(tokenize(word)) for word in words]
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("ұйымдарының", "ұйым"), ("баласын", "бала"), ("кеңестерде", "кеңес"), ("заңы", "заңы"),
+     ("ана", "ана"), ("", "")],
+)
+def test_kazakh_stem_takes_the_longest_ending_that_fits(word: str, expected: str) -> None:
+    assert kazakh_stem(word) == expected
