@@ -15,7 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.scheduler import create_scheduler, digest_tick, poll_timing, start_delivery
+from bot.scheduler import create_scheduler, digest_tick, poll_feeds, poll_timing, start_delivery
 from bot.services import Services
 from feeds.archive import Archive
 from feeds.archive.subscribers import Subscriber
@@ -80,3 +80,37 @@ async def test_digest_tick_never_raises(archive: Archive, caplog: pytest.LogCapt
     await archive.close()  # the archive is gone: the tick logs and returns
     await digest_tick(services, SystemClock())
     assert any("digest tick failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_poll_job_sends_new_news_to_instant_and_watch_subscribers(archive: Archive) -> None:
+    import time
+
+    from feeds.classify import Classifier
+    from feeds.fetch import Fetcher
+    from tests.fakes.feed_server import FeedEntry, FeedServer, rss_document
+
+    now = time.time()
+    entries = [
+        FeedEntry("Некоммерческие организации получили государственные гранты",
+                  "Общественные объединения и НКО Казахстана получили гранты на проекты"
+                  " гражданского общества.", link="https://news.example.kz/1", published=now - 600),
+        FeedEntry("Маслихат утвердил бюджет общественного совета",
+                  "Общественный совет и маслихат обсудили бюджет и участие НКО.",
+                  link="https://news.example.kz/2", published=now - 300),
+    ]
+    await archive.subscribers.subscribe(Subscriber(chat_id=401, mode="instant"))
+    await archive.subscribers.subscribe(Subscriber(chat_id=402))
+    await archive.subscribers.add_watch(402, "маслихат")
+    await archive.subscribers.subscribe(Subscriber(chat_id=403))  # daily only
+    async with FeedServer() as server, Fetcher(allow_private=True) as fetcher:
+        server.set_feed("/news.xml", rss_document("Новости", entries))
+        await archive.sources.add(server.url("/news.xml"), title="Новости")
+        config = Settings(_env_file=None, database_path=archive.path)  # type: ignore[call-arg]
+        services = Services(config, archive, fetcher, Classifier.load())
+        await poll_feeds(services, SystemClock())
+        assert services.outbox_wakeup.is_set()
+    cursor = await archive.db.reader.execute(
+        "SELECT chat_id, via FROM outbox WHERE part = 0 ORDER BY chat_id"
+    )
+    rows = [tuple(row) for row in await cursor.fetchall()]
+    assert rows == [(401, "instant"), (402, "watch")]
