@@ -95,9 +95,14 @@ async def _find_channel(message: Message, command: CommandObject, bot: Bot) -> C
     """The channel named in the command, or None after saying what is wrong."""
     ref = parse_channel_ref(command.args or "")
     if ref is None:
-        await message.answer(
-            _("Name the channel: /addchannel @channel_name (the bot must be its administrator).")
-        )
+        # The hint repeats the command that was sent, not always /addchannel.
+        if command.command == "removechannel":
+            hint = _("Name the channel: /removechannel @channel_name.")
+        else:
+            hint = _(
+                "Name the channel: /addchannel @channel_name (the bot must be its administrator)."
+            )
+        await message.answer(hint)
         return None
     try:
         chat = await bot.get_chat(ref)

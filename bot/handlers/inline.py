@@ -22,6 +22,7 @@ from bot.search_view import Reader, format_when, render_share, shorten
 from feeds.archive import Archive
 from feeds.models import SearchHit
 from feeds.search import MARK_END, MARK_START
+from feeds.textnorm import strip_invisible
 
 PAGE_SIZE = 20
 MAX_OFFSET = 100
@@ -78,7 +79,7 @@ def create_router() -> Router:
     @router.inline_query(flags={"throttle": "search"})
     async def inline_search(query: InlineQuery, archive: Archive, settings: Settings) -> None:
         offset = parse_offset(query.offset)
-        words = query.query.strip()
+        words = strip_invisible(query.query).strip()
         if words:
             hits = await archive.search.search(words, limit=PAGE_SIZE, offset=offset)
         else:

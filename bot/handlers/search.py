@@ -29,8 +29,10 @@ from bot.i18n import current_language, gettext_for
 from bot.search_view import Reader, join_blocks, render_hit, shorten
 from feeds.archive import Archive
 from feeds.search import parse_query
+from feeds.textnorm import strip_invisible
 
 _ = gettext_for("search")
+_messages = gettext_for("messages")
 
 PAGE_SIZE = 5
 MAX_OFFSET = 200  # deeper pages are never useful and only cost queries
@@ -100,6 +102,9 @@ async def results_page(
     archive: Archive, query: str, offset: int, reader: Reader, memory: QueryMemory
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The text and buttons of one page of results for `query` (or why there are none)."""
+    # Lone surrogates cannot be sent back to Telegram (they are not UTF-8): drop them, with
+    # the invisible marks, before the query is echoed or remembered.
+    query = strip_invisible(query)
     echo = html.escape(shorten(query, QUERY_ECHO_CHARS), quote=False)
     if parse_query(query) is None:
         return search_help(), None
@@ -154,6 +159,21 @@ def create_router() -> Router:
         text, keyboard = await results_page(archive, query, offset, reader, memory)
         await message.edit_text(text, reply_markup=keyboard)
         await callback.answer()
+
+    @router.message(F.chat.type == ChatType.PRIVATE, F.text.startswith("/"))
+    async def unknown_command(message: Message) -> None:
+        """A command no handler took, in a private chat: say so instead of staying silent."""
+        name = html.escape(shorten(strip_invisible((message.text or "").split()[0]), 40))
+        await message.answer(
+            _("I do not know the command {command}. /help lists what I can do.", command=name)
+        )
+
+    @router.callback_query()
+    async def unknown_button(callback: CallbackQuery) -> None:
+        """A button no handler took (an older version's, or crafted): stop its spinner."""
+        await callback.answer(
+            _messages("This button is out of date. Please send the command again.")
+        )
 
     @router.message(
         F.chat.type == ChatType.PRIVATE,

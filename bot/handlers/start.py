@@ -59,15 +59,22 @@ async def start(
         subscriber = updated or subscriber
     log.info("chat %s: /start (%s)", chat.id, how)
     keyboard = welcome_keyboard(chat.id, subscriber.language)
-    if how == "new":
-        await message.answer(welcome_text(subscriber), reply_markup=keyboard)
-        return
     language = subscriber.language
+    # A deep link naming no known topic (mistyped or outdated) must not pass in silence.
+    unknown_link = (
+        translate("messages", language, "That link names no topic I know: you get all topics.")
+        + "\n\n"
+        if (command.args or "").strip() and topic is None and not subscriber.topics
+        else ""
+    )
+    if how == "new":
+        await message.answer(unknown_link + welcome_text(subscriber), reply_markup=keyboard)
+        return
     if how == "resumed":
         greeting = translate("messages", language, "Welcome back! Your settings are kept.")
     else:
         greeting = translate("messages", language, "You are already subscribed.")
-    text = greeting + "\n\n" + settings_text(subscriber)
+    text = unknown_link + greeting + "\n\n" + settings_text(subscriber)
     await message.answer(text, reply_markup=keyboard)
 
 
@@ -76,7 +83,9 @@ async def stop(message: Message, bot: Bot, archive: Archive) -> None:
     if not await may_manage(bot, chat, message.from_user, message.sender_chat):
         await message.answer(_("Only the group's admins can change its subscription."))
         return
-    if await archive.subscribers.stop(chat.id):
+    subscriber = await archive.subscribers.get(chat.id)
+    # A second /stop must not claim to unsubscribe again: only an active chat is stopped.
+    if subscriber is not None and subscriber.active and await archive.subscribers.stop(chat.id):
         log.info("chat %s: /stop", chat.id)
         await message.answer(
             _(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
@@ -90,7 +91,7 @@ async def fake_telegram() -> AsyncIterator[FakeTelegram]:
 def bot_settings(fake_telegram: FakeTelegram, archive: Archive) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        bot_token=fake_telegram.token,
+        bot_token=SecretStr(fake_telegram.token),
         telegram_api_url=fake_telegram.url,
         admin_ids=frozenset({ADMIN_ID}),
         database_path=archive.path,
