@@ -10,7 +10,7 @@ import pytest
 
 from feeds.archive import Archive
 from feeds.models import TOPICS
-from tests.e2e.conftest import BotUnderTest
+from tests.e2e.conftest import ADMIN_ID, BotUnderTest
 from tests.e2e.seed_news import news_item, store_items
 
 APOLOGY = "Sorry, something went wrong"
@@ -139,3 +139,19 @@ async def test_kazakh_welcome_back_and_watch_hint_read_naturally(
     assert back["text"].startswith("Қайта қош келдіңіз!")
     hint = await running_bot.reply(user, "/watch")
     assert "кез келген формада" in hint["text"] and "тұлға" not in hint["text"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("ru", "Это не веб-адрес"), ("kk", "веб-мекенжай емес"), ("en", "not a web address")],
+)
+async def test_addfeed_with_a_non_web_address_names_the_cause(
+    running_bot: BotUnderTest, archive: Archive, language: str, expected: str
+) -> None:
+    admin = running_bot.fake.user(ADMIN_ID, language_code=language)
+    for bad in ("ftp://files.example.kz/feed", "javascript:alert(1)", "https://"):
+        reply = await running_bot.reply(admin, f"/addfeed {bad}")
+        assert expected in reply["text"] and "http://" in reply["text"], bad
+    usage = await running_bot.reply(admin, "/addfeed")
+    assert expected not in usage["text"] and "/addfeed https://" in usage["text"]
+    assert await archive.sources.all() == []

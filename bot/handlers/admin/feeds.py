@@ -203,6 +203,13 @@ def create_router() -> Router:
     @router.message(Command("addfeed"), flags={"throttle": "search"})
     async def addfeed(message: Message, command: CommandObject, services: Services) -> None:
         url = normalise_url(command.args or "")
+        if url is None and (command.args or "").strip():
+            # Something was given: name what is wrong with it rather than repeat the syntax.
+            await message.answer(_(
+                "That is not a web address I can check: only http:// and https:// feeds can "
+                "be added, for example:\n/addfeed https://example.kz/rss"
+            ))
+            return
         if url is None:
             await message.answer(_(
                 "Send /addfeed and the address of a feed or of a site page, for example:\n"
