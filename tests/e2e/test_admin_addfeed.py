@@ -118,14 +118,21 @@ async def test_private_addresses_are_refused_unless_allowed(
     assert await running_bot.archive.sources.all() == []
 
 
-@pytest.mark.parametrize("text", ["/addfeed", "/addfeed javascript:alert(1)",
-                                  "/addfeed ftp://x.kz/rss", "/addfeed " + "x" * 5000])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/addfeed", "Send /addfeed and the address"),
+        ("/addfeed javascript:alert(1)", "not a web address"),
+        ("/addfeed ftp://x.kz/rss", "not a web address"),
+        ("/addfeed " + "x" * 5000, "not a web address"),
+    ],
+)
 async def test_addfeed_without_a_web_address_explains_itself(
-    admin_bot: BotUnderTest, text: str
+    admin_bot: BotUnderTest, text: str, expected: str
 ) -> None:
     admin = admin_bot.fake.user(ADMIN_ID, language_code="en")
     reply = await admin_bot.reply(admin, text)
-    assert "Send /addfeed and the address" in reply["text"]
+    assert expected in reply["text"] and "/addfeed https://example.kz/rss" in reply["text"]
 
 
 async def test_poll_reports_new_kept_and_errors(
