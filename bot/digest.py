@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 
 from bot import digest_text as text
-from bot.digest_select import Selection, StoryPool
+from bot.digest_select import Selection, StoryPool, watch_key
 from bot.render import DigestView, SectionView, StoryView, clean_text, render_html
 from feeds.archive import Archive
 from feeds.archive.digests import StoryCandidate
@@ -44,6 +44,22 @@ class Digest:
 
 def _timestamp(now: datetime) -> float:
     return (now if now.tzinfo is not None else now.replace(tzinfo=UTC)).timestamp()
+
+
+async def _pool(
+    archive: Archive, since: float, subscribers: list[Subscriber]
+) -> StoryPool | None:
+    """The candidates since `since` with what the subscribers' chats and watch words need;
+    None when there is no news at all."""
+    candidates = await archive.digests.candidates(since)
+    if not candidates:
+        return None
+    delivered = await archive.digests.delivered(
+        [c.story_id for c in candidates], [s.chat_id for s in subscribers]
+    )
+    keys = {key for s in subscribers for w in s.watch_words if (key := watch_key(w))}
+    watch_items = {key: await archive.digests.items_matching(key) for key in sorted(keys)}
+    return StoryPool(candidates, delivered, watch_items)
 
 
 def digest_since(subscriber: Subscriber, now: float, since: float | None = None) -> float:
@@ -123,13 +139,9 @@ async def compose_digest(
     not had yet. Nothing is written: the caller records the deliveries of `story_ids`.
     """
     start = digest_since(subscriber, _timestamp(now), since)
-    candidates = await archive.digests.candidates(start)
-    if not candidates:
+    pool = await _pool(archive, start, [subscriber])
+    if pool is None:
         return None
-    delivered = await archive.digests.delivered(
-        [c.story_id for c in candidates], [subscriber.chat_id]
-    )
-    pool = StoryPool(candidates, delivered)
     selection = pool.select(
         subscriber.chat_id, subscriber.topics, subscriber.watch_words, start, MAX_STORIES
     )
@@ -148,13 +160,9 @@ async def compose_digests(
         return {}
     now_ts = _timestamp(now)
     starts = {s.chat_id: digest_since(s, now_ts) for s in subscribers}
-    candidates = await archive.digests.candidates(min(starts.values()))
-    if not candidates:
+    pool = await _pool(archive, min(starts.values()), subscribers)
+    if pool is None:
         return {}
-    delivered = await archive.digests.delivered(
-        [c.story_id for c in candidates], list(starts)
-    )
-    pool = StoryPool(candidates, delivered)
     composer = _Composer(now, default_timezone)
     digests: dict[int, Digest] = {}
     for subscriber in subscribers:

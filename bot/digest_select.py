@@ -3,13 +3,12 @@
 The pool is the candidate stories of a time window (one archive read). For each distinct
 topic selection it keeps, once, the stories under their best topic in newest-first order, so
 a subscriber costs a binary search for their `since`, a skip over the stories their chat
-already has, and the first twenty that remain. Watch words are matched on word stems (the
-same stems search uses) through an inverted index built on first need.
+already has, and the first twenty that remain. Watch words are matched on word stems by the
+full-text index (the expression search builds), one lookup per distinct phrase in a run.
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,10 +17,8 @@ from itertools import islice
 from bot.digest_text import OTHER_TOPIC
 from feeds.archive.digests import StoryCandidate
 from feeds.models import TOPICS
-from feeds.textnorm import is_kazakh_word, kazakh_stem, stem, tokenize
+from feeds.search import parse_query
 
-MIN_PREFIX_CHARS = 3
-_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _KNOWN_TOPICS = frozenset(TOPICS)
 
 
@@ -48,50 +45,51 @@ def topic_selection(topics: Iterable[str]) -> frozenset[str] | None:
     return chosen or None
 
 
-def _best_topic(candidate: StoryCandidate, chosen: frozenset[str] | None) -> str | None:
-    wanted = chosen if chosen is not None else _KNOWN_TOPICS
-    for topic in candidate.topics:
-        if topic in wanted:
-            return topic
-    return OTHER_TOPIC if chosen is None else None
-
-
-def _phrase_keys(token: str) -> tuple[frozenset[str], str | None]:
-    """The stems a word of a watch phrase may be indexed under, and a Kazakh stem prefix.
-
-    A Cyrillic word without Kazakh letters may stand in a Russian or a Kazakh text, so both
-    of its stems count; Kazakh endings are matched as prefixes, as search does.
-    """
-    keys = {stem(token)}
-    prefix = None
-    if _CYRILLIC_RE.search(token):
-        keys.add(kazakh_stem(token))
-        keys.add(stem(token, "kk"))
-        if is_kazakh_word(token) and len(kazakh_stem(token)) >= MIN_PREFIX_CHARS:
-            prefix = kazakh_stem(token)
-    return frozenset(keys), prefix
+def watch_key(phrase: str) -> str | None:
+    """The FTS5 expression that finds a watch phrase's items (every word, in any form), or
+    None when the phrase has no words (it then filters nothing)."""
+    parsed = parse_query(phrase)
+    return parsed.match if parsed is not None else None
 
 
 class StoryPool:
-    """The candidates of one window and the chats that already had some of them."""
+    """The candidates of one window, the chats that already had some of them, and the items
+    each watch phrase finds (`watch_items`: watch_key -> item ids)."""
 
-    def __init__(self, candidates: list[StoryCandidate], delivered: dict[int, set[int]]) -> None:
+    def __init__(
+        self, candidates: list[StoryCandidate], delivered: dict[int, set[int]],
+        watch_items: dict[str, set[int]] | None = None,
+    ) -> None:
         self._candidates = sorted(candidates, key=lambda c: (c.latest_at, c.story_id), reverse=True)
+        self._known_topics = [
+            (c, tuple(t for t in c.topics if t in _KNOWN_TOPICS)) for c in self._candidates
+        ]
         self._delivered = delivered
         self._views: dict[frozenset[str] | None, _TopicView] = {}
-        self._phrases: dict[str, frozenset[int]] = {}
-        self._index: dict[str, set[int]] | None = None
+        story_of = {item: c.story_id for c in candidates for item in c.item_ids}
+        self._watch: dict[str, frozenset[int]] = {
+            key: frozenset(story_of[i] for i in items if i in story_of)
+            for key, items in (watch_items or {}).items()
+        }
 
     def __len__(self) -> int:
         return len(self._candidates)
 
     def _view(self, chosen: frozenset[str] | None) -> _TopicView:
+        """The stories under `chosen` topics (None: all, with topicless ones under "other
+        news"), each under its best topic among them, newest news first. Built once per
+        distinct topic selection."""
         view = self._views.get(chosen)
         if view is None:
-            entries = [
-                (c, topic) for c in self._candidates
-                if (topic := _best_topic(c, chosen)) is not None
-            ]
+            entries: list[tuple[StoryCandidate, str]] = []
+            if chosen is None:
+                entries = [(c, known[0] if known else OTHER_TOPIC) for c, known in self._known_topics]
+            else:
+                for candidate, known in self._known_topics:
+                    for topic in known:
+                        if topic in chosen:
+                            entries.append((candidate, topic))
+                            break
             view = self._views[chosen] = _TopicView(
                 entries=entries,
                 negated_latest=[-c.latest_at for c, _ in entries],
@@ -99,38 +97,13 @@ class StoryPool:
             )
         return view
 
-    def _stem_index(self) -> dict[str, set[int]]:
-        if self._index is None:
-            index: dict[str, set[int]] = {}
-            for candidate in self._candidates:
-                for word in candidate.stems:
-                    index.setdefault(word, set()).add(candidate.story_id)
-            self._index = index
-        return self._index
-
     def matching(self, phrase: str) -> frozenset[int] | None:
         """Stories whose relevant items contain every word of `phrase` in some form; None
         when the phrase has no words at all (it then filters nothing)."""
-        tokens = tokenize(phrase)
-        if not tokens:
+        key = watch_key(phrase)
+        if key is None:
             return None
-        key = " ".join(tokens)
-        found = self._phrases.get(key)
-        if found is None:
-            index = self._stem_index()
-            result: set[int] | None = None
-            for token in tokens:
-                keys, prefix = _phrase_keys(token)
-                stories: set[int] = set()
-                for word in keys:
-                    stories |= index.get(word, set())
-                if prefix is not None:
-                    for word, ids in index.items():
-                        if word.startswith(prefix):
-                            stories |= ids
-                result = stories if result is None else result & stories
-            found = self._phrases[key] = frozenset(result or ())
-        return found
+        return self._watch.get(key, frozenset())
 
     def select(
         self, chat_id: int, topics: Iterable[str], watch_words: Iterable[str], since: float,

@@ -67,11 +67,11 @@ class HtmlPart:
 @dataclass(frozen=True, slots=True)
 class _Block:
     html: str
-    plain: str  # the visible text Telegram counts
+    units: int  # the length of the visible text, as Telegram counts it
 
-    @property
-    def units(self) -> int:
-        return _units(self.plain)
+
+def _block(html_text: str, plain: str) -> _Block:
+    return _Block(html_text, _units(plain))
 
 
 def _units(text: str) -> int:
@@ -138,7 +138,7 @@ def _story_block(story: StoryView, linked: bool = True) -> _Block:
     if story.also:
         html_lines.append(f"<i>{html.escape(story.also, quote=False)}</i>")
         plain_lines.append(story.also)
-    return _Block("\n".join(html_lines), "\n".join(plain_lines))
+    return _block("\n".join(html_lines), "\n".join(plain_lines))
 
 
 def _cleaned(story: StoryView) -> StoryView:
@@ -160,7 +160,7 @@ def story_block(story: StoryView) -> _Block:
 
 def _label_block(text: str, tag: str) -> _Block:
     text = shorten(clean_text(text), MAX_LABEL_CHARS)
-    return _Block(f"<{tag}>{html.escape(text, quote=False)}</{tag}>", text)
+    return _block(f"<{tag}>{html.escape(text, quote=False)}</{tag}>", text)
 
 
 def _longest_fitting(text: str, make: Callable[[str], StoryView], fits: Callable[[_Block], bool]
@@ -215,11 +215,15 @@ class _Packer:
         self.parts: list[HtmlPart] = []
         self._blocks: list[_Block] = []
         self._keys: list[int] = []
+        self._chars = self._units = 0  # of the blocks so far, separators included
 
     def _size(self, extra: list[_Block]) -> tuple[int, int]:
-        blocks = self._blocks + extra
-        gaps = len(SEPARATOR) * max(0, len(blocks) - 1)
-        return (sum(len(b.html) for b in blocks) + gaps, sum(b.units for b in blocks) + gaps)
+        chars, units = self._chars, self._units
+        for block in extra:
+            gap = len(SEPARATOR) if chars else 0
+            chars += len(block.html) + gap
+            units += block.units + gap
+        return chars, units
 
     def fits(self, extra: list[_Block]) -> bool:
         chars, units = self._size(extra)
@@ -228,7 +232,7 @@ class _Packer:
     def room(self, before: list[_Block]) -> tuple[int, int]:
         """Characters and units left for one more block after `before` and a separator."""
         chars, units = self._size(before)
-        gap = len(SEPARATOR) if self._blocks or before else 0
+        gap = len(SEPARATOR) if chars else 0
         return self.limit - chars - gap, self.limit - units - gap
 
     @property
@@ -236,6 +240,7 @@ class _Packer:
         return bool(self._keys)
 
     def add(self, blocks: list[_Block], key: int | None = None) -> None:
+        self._chars, self._units = self._size(blocks)
         self._blocks.extend(blocks)
         if key is not None:
             self._keys.append(key)
@@ -245,6 +250,7 @@ class _Packer:
             text = SEPARATOR.join(b.html for b in self._blocks)
             self.parts.append(HtmlPart(text, self._keys))
         self._blocks, self._keys = [], []
+        self._chars = self._units = 0
 
 
 def render_html(view: DigestView, limit: int = TELEGRAM_LIMIT) -> list[HtmlPart]:

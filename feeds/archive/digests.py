@@ -12,6 +12,7 @@ so the queries work before and after story matching fills `items.story_id`.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
@@ -19,13 +20,13 @@ import aiosqlite
 
 from feeds.archive.db import Database
 
-# More ids than this in one IN (...) list go through a JSON array instead of placeholders,
-# which SQLite limits (32766 by default, fewer in old builds).
+# Up to this many chats are filtered in SQL with placeholders (which SQLite limits: 32766
+# by default, fewer in old builds); more are filtered in Python.
 _MAX_PLACEHOLDERS = 500
 
 _MEMBER_COLUMNS = """
     items.id, items.story_id, items.title, items.url, items.summary, items.language,
-    items.published_at, items.topics, items.relevant, items.title_stems, items.text_stems,
+    items.published_at, items.topics, items.relevant,
     COALESCE(NULLIF(sources.title, ''), NULLIF(sources.site_url, ''), sources.url) AS source,
     stories.representative_id
 """
@@ -46,7 +47,7 @@ class StoryCandidate:
     latest_at: float  # the newest relevant item of the story: when it was last news
     topics: list[str]  # best first: the shown item's, then the other relevant items'
     other_sources: list[str] = field(default_factory=list)  # who else reported it, in order
-    stems: frozenset[str] = frozenset()  # word stems of its relevant items, for watch words
+    item_ids: list[int] = field(default_factory=list)  # its relevant items (for watch words)
 
 
 @dataclass(slots=True)
@@ -59,7 +60,6 @@ class _Member:
     published_at: float
     topics: list[str]
     relevant: bool
-    stems: str
     source: str
 
 
@@ -73,7 +73,7 @@ def _member(row: aiosqlite.Row) -> tuple[int, int | None, _Member]:
         item_id=row["id"], title=row["title"] or "", url=row["url"] or "",
         summary=row["summary"] or None, language=row["language"] or "",
         published_at=float(row["published_at"]), topics=topics, relevant=row["relevant"] == 1,
-        stems=f"{row['title_stems'] or ''} {row['text_stems'] or ''}", source=row["source"] or "",
+        source=row["source"] or "",
     )
     return story, row["representative_id"], member
 
@@ -92,12 +92,11 @@ def _story(story_id: int, representative_id: int | None, members: list[_Member],
     )
     topics = list(dict.fromkeys([*shown.topics, *(t for m in relevant for t in m.topics)]))
     others = list(dict.fromkeys(m.source for m in members if m.source and m.source != shown.source))
-    stems = frozenset(word for m in relevant for word in m.stems.split())
     return StoryCandidate(
         story_id=story_id, item_id=shown.item_id, title=shown.title, url=shown.url,
         summary=summary, language=shown.language, source=shown.source,
         published_at=shown.published_at, latest_at=relevant[-1].published_at, topics=topics,
-        other_sources=others, stems=stems,
+        other_sources=others, item_ids=[m.item_id for m in relevant],
     )
 
 
@@ -149,6 +148,19 @@ class DigestStore:
         found.sort(key=lambda c: (c.latest_at, c.story_id), reverse=True)
         return found
 
+    async def items_matching(self, match: str) -> set[int]:
+        """Ids of the items a safe FTS5 MATCH expression (feeds.search.parse_query) finds:
+        how watch words are matched on word forms, one indexed lookup per phrase."""
+        try:
+            cursor = await self._db.reader.execute(
+                "SELECT rowid FROM items_fts WHERE items_fts MATCH ?", (match,)
+            )
+            return {row[0] for row in await cursor.fetchall()}
+        except sqlite3.OperationalError:
+            # parse_query quotes every token, so this is not expected; a watch phrase that
+            # cannot be matched must cost its subscriber matches, not the digest run.
+            return set()
+
     async def delivered(
         self, story_ids: Collection[int], chat_ids: Collection[int] | None = None
     ) -> dict[int, set[int]]:
@@ -156,16 +168,16 @@ class DigestStore:
         to `chat_ids` when given)."""
         if not story_ids or (chat_ids is not None and not chat_ids):
             return {}
-        stories = json.dumps(sorted(set(story_ids)))
-        params: list[object] = [stories]
+        params: list[object] = [json.dumps(sorted(set(story_ids)))]
         chat_filter = ""
-        if chat_ids is not None:
-            if len(chat_ids) <= _MAX_PLACEHOLDERS:
-                chat_filter = f" AND chat_id IN ({','.join('?' * len(chat_ids))})"
-                params.extend(chat_ids)
-            else:
-                chat_filter = " AND chat_id IN (SELECT value FROM json_each(?))"
-                params.append(json.dumps(sorted(set(chat_ids))))
+        wanted = None
+        if chat_ids is not None and len(chat_ids) <= _MAX_PLACEHOLDERS:
+            chat_filter = f" AND chat_id IN ({','.join('?' * len(chat_ids))})"
+            params.extend(chat_ids)
+        elif chat_ids is not None:
+            # Many chats: reading every delivery of these stories by the story index and
+            # filtering here is far faster than asking SQLite to join a long chat list.
+            wanted = set(chat_ids)
         cursor = await self._db.reader.execute(
             "SELECT chat_id, story_id FROM deliveries"
             f" WHERE story_id IN (SELECT value FROM json_each(?)){chat_filter}",
@@ -173,5 +185,6 @@ class DigestStore:
         )
         result: dict[int, set[int]] = {}
         for chat_id, story_id in await cursor.fetchall():
-            result.setdefault(chat_id, set()).add(story_id)
+            if wanted is None or chat_id in wanted:
+                result.setdefault(chat_id, set()).add(story_id)
         return result
