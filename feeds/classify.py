@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from feeds.lexicon_loader import OFF_TOPIC, LexiconEntry, load_bundled
 from feeds.matching import (
@@ -120,6 +120,10 @@ class Classifier:
         """Record the terms found in one field (`matchable` is `field`, asides blanked)."""
         spans: list[tuple[int, int]] | None = None
         for term, first, end in self._matcher.scan(keys, starts_at, kazakh):
+            if term.before_name is not None:
+                spans = spans or word_spans(matchable)
+                if _before_a_name(matchable, spans, end):
+                    term = term.before_name
             hit = hits.get(term)
             if hit is None:
                 spans = spans or word_spans(matchable)
@@ -127,6 +131,15 @@ class Classifier:
             else:
                 hit.count += 1
                 hit.boost = max(hit.boost, boost)
+
+
+def _before_a_name(text: str, spans: list[tuple[int, int]], end: int) -> bool:
+    """True when the word after a match is capitalised and follows it directly, as a
+    name does after a label («иноагент Максим Галкин»), not across a sentence break."""
+    if end >= len(spans):
+        return False
+    gap = text[spans[end - 1][1] : spans[end][0]]
+    return gap.isspace() and len(gap) <= 2 and text[spans[end][0]].isupper()
 
 
 def _verdict(hits: Iterable[_Hit], seen: list[list[Keys]]) -> Verdict:
@@ -197,7 +210,7 @@ def _matched_words(hits: list[_Hit]) -> list[str]:
 
 def _compile_entry(entry: LexiconEntry) -> Term:
     unless = frozenset(k for cue in entry.unless for k in phrase_keys(cue, entry.language))
-    return Term(
+    term = Term(
         topic=entry.topic,
         weight=entry.weight,
         keys=phrase_keys(entry.phrase, entry.language),
@@ -205,6 +218,9 @@ def _compile_entry(entry: LexiconEntry) -> Term:
         unless=unless,
         kazakh_only=kazakh_only(entry.phrase, entry.language),
     )
+    if entry.before_name is None:
+        return term
+    return replace(term, before_name=replace(term, weight=entry.before_name))
 
 
 def _compile_admin_term(extra: FilterTerm) -> list[Term]:

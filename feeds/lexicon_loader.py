@@ -10,10 +10,15 @@ optionally, words that cancel them (`unless`):
     weight = 1.0
     terms = ["некоммерческая организация", "НКО"]
     unless = ["энергомаш"]
+    before_name = 0.3   # optional: the weight of a term standing right before a name
 
 The topic `off_topic` holds negative weights (sport, markets, weather, routine crime...);
 a weight of 0 makes a mask: a phrase whose words must not count for anything else
 («общественный транспорт» hides the «общественный» of «общественный совет»).
+
+`before_name` is for words that also serve as a label in front of a person's name
+(«иноагент Максим Галкин», «друга иноагента Евгения…»): such an item is about the person,
+not about the regime the word names, so there the term counts only this much.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ class LexiconEntry:
     weight: float
     phrase: str
     unless: tuple[str, ...] = ()
+    before_name: float | None = None  # the weight right before a capitalised word (a name)
 
 
 def load_bundled() -> list[LexiconEntry]:
@@ -69,16 +75,33 @@ def parse_lexicon(text: str, name: str) -> list[LexiconEntry]:
         weight = group.get("weight")
         terms = group.get("terms")
         unless = group.get("unless", [])
+        before_name = group.get("before_name")
         if language not in LANGUAGES:
             raise LexiconError(f"{where}: lang must be one of {', '.join(LANGUAGES)}")
         if not isinstance(weight, int | float) or isinstance(weight, bool):
             raise LexiconError(f"{where}: weight must be a number")
         if topic != OFF_TOPIC and weight <= 0:
             raise LexiconError(f"{where}: topic terms need a positive weight")
+        if before_name is not None and (
+            not isinstance(before_name, int | float)
+            or isinstance(before_name, bool)
+            or not 0 <= before_name <= weight
+        ):
+            raise LexiconError(f"{where}: before_name must be a number from 0 to the weight")
         if not _is_text_list(terms) or not _is_text_list(unless):
             raise LexiconError(f"{where}: terms and unless must be lists of text")
+        # A cue is one word: each word of a phrase would cancel the terms on its own.
+        if any(len(cue.split()) != 1 for cue in unless):
+            raise LexiconError(f"{where}: each unless cue must be a single word")
         entries.extend(
-            LexiconEntry(topic, language, float(weight), phrase, tuple(unless))
+            LexiconEntry(
+                topic,
+                language,
+                float(weight),
+                phrase,
+                tuple(unless),
+                None if before_name is None else float(before_name),
+            )
             for phrase in terms
             if phrase.strip()
         )

@@ -48,6 +48,7 @@ class Term:
     exclude: bool = False  # an admin's exclude term: a match drops its topic
     kazakh_only: bool = False  # a Kazakh term without Kazakh letters: not in Russian text
     admin: bool = False  # an admin's include term: a match keeps the item whatever else
+    before_name: Term | None = None  # what the term counts as right before a name
 
 
 def kazakh_only(phrase: str, language: str) -> bool:
