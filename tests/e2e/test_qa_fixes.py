@@ -130,7 +130,7 @@ async def test_deep_link_with_an_unknown_topic_says_so(
 
 
 async def test_kazakh_welcome_back_and_watch_hint_read_naturally(
-    running_bot: BotUnderTest,
+    running_bot: BotUnderTest, archive: Archive
 ) -> None:
     user = running_bot.fake.user(560, language_code="kk")
     await running_bot.reply(user, "/start")
@@ -139,6 +139,12 @@ async def test_kazakh_welcome_back_and_watch_hint_read_naturally(
     assert back["text"].startswith("Қайта қош келдіңіз!")
     hint = await running_bot.reply(user, "/watch")
     assert "кез келген формада" in hint["text"] and "тұлға" not in hint["text"]
+    # A count before a noun keeps the noun singular in Kazakh: «1–1 нәтиже».
+    await store_items(archive, [news_item(1, "Гранттар туралы", "ҮЕҰ гранттары", language="kk")])
+    results = await running_bot.reply(user, "гранттар")
+    assert "1–1 нәтиже\n" in results["text"]
+    nothing = await running_bot.reply(user, "zzzqqq")
+    assert "жалпылама" not in nothing["text"] and "басқа тілде іздеңіз" in nothing["text"]
 
 
 @pytest.mark.parametrize(

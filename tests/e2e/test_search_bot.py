@@ -30,7 +30,7 @@ async def fill(archive: Archive) -> None:
     ("language", "help_start", "more", "header"),
     [
         ("ru", "Отправьте /search", "Ещё ▸", "результаты 1–5"),
-        ("kk", "/search командасын", "Тағы ▸", "1–5 нәтижелер"),
+        ("kk", "/search командасын", "Тағы ▸", "1–5 нәтиже"),
         ("en", "Send /search", "More ▸", "results 1–5"),
     ],
 )
