@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, tzinfo
 
 from bot import digest_text as text
 from bot.digest_select import Selection, StoryPool, watch_key
-from bot.render import DigestView, SectionView, StoryView, clean_text, render_html
+from bot.render import BlockCache, DigestView, SectionView, StoryView, clean_text, render_html
 from feeds.archive import Archive
 from feeds.archive.digests import StoryCandidate
 from feeds.archive.subscribers import Subscriber
@@ -80,6 +80,7 @@ class _Composer:
         self.now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
         self.default_timezone = default_timezone
         self._views: dict[tuple[int, str, str, date], StoryView] = {}
+        self._blocks = BlockCache()
 
     def _story(self, candidate: StoryCandidate, language: str, where: tzinfo, today: date
                ) -> StoryView:
@@ -119,7 +120,7 @@ class _Composer:
             sections=sections,
             footer=text.more_line(left_out, language) if left_out > 0 else None,
         )
-        parts = render_html(view)
+        parts = render_html(view, cache=self._blocks)
         return Digest(
             parts=[part.text for part in parts],
             story_ids=[key for part in parts for key in part.story_keys],

@@ -66,6 +66,9 @@ class StoryPool:
         ]
         self._delivered = delivered
         self._views: dict[frozenset[str] | None, _TopicView] = {}
+        self._watch_keys: dict[str, str | None] = {}
+        # (topics, watch keys) -> positions in that topic view of the stories they match
+        self._watched: dict[tuple[frozenset[str] | None, frozenset[str]], list[int]] = {}
         story_of = {item: c.story_id for c in candidates for item in c.item_ids}
         self._watch: dict[str, frozenset[int]] = {
             key: frozenset(story_of[i] for i in items if i in story_of)
@@ -97,13 +100,29 @@ class StoryPool:
             )
         return view
 
+    def _watch_key(self, phrase: str) -> str | None:
+        if phrase not in self._watch_keys:
+            self._watch_keys[phrase] = watch_key(phrase)
+        return self._watch_keys[phrase]
+
     def matching(self, phrase: str) -> frozenset[int] | None:
         """Stories whose relevant items contain every word of `phrase` in some form; None
         when the phrase has no words at all (it then filters nothing)."""
-        key = watch_key(phrase)
+        key = self._watch_key(phrase)
         if key is None:
             return None
         return self._watch.get(key, frozenset())
+
+    def _watched_positions(self, chosen: frozenset[str] | None, keys: frozenset[str]
+                           ) -> list[int]:
+        """Positions (ascending) in the topic view of the stories any of `keys` matches."""
+        found = self._watched.get((chosen, keys))
+        if found is None:
+            view = self._view(chosen)
+            stories = frozenset().union(*(self._watch.get(k, frozenset()) for k in keys))
+            found = sorted(p for s in stories if (p := view.position.get(s)) is not None)
+            self._watched[(chosen, keys)] = found
+        return found
 
     def select(
         self, chat_id: int, topics: Iterable[str], watch_words: Iterable[str], since: float,
@@ -111,16 +130,17 @@ class StoryPool:
     ) -> Selection:
         """The newest `limit` stories for one chat: with news at or after `since`, under one
         of its topics, matching one of its watch words if it has any, not yet delivered."""
-        view = self._view(topic_selection(topics))
+        chosen_topics = topic_selection(topics)
+        view = self._view(chosen_topics)
         window = bisect_right(view.negated_latest, -since)
         delivered = self._delivered.get(chat_id, set())
-        matches = [m for m in map(self.matching, watch_words) if m is not None]
-        if matches:
-            wanted = frozenset().union(*matches)
-            positions = sorted(
-                p for story in wanted
-                if (p := view.position.get(story, window)) < window and story not in delivered
-            )
+        keys = frozenset(k for k in map(self._watch_key, watch_words) if k is not None)
+        if keys:
+            watched = self._watched_positions(chosen_topics, keys)
+            positions = [
+                p for p in islice(watched, bisect_right(watched, window - 1))
+                if view.entries[p][0].story_id not in delivered
+            ]
             return Selection([view.entries[p] for p in positions[:limit]], len(positions))
         already = sum(1 for story in delivered if view.position.get(story, window) < window)
         chosen: list[tuple[StoryCandidate, str]] = []

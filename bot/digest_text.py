@@ -69,12 +69,14 @@ def story_time(published_at: float, today: date, where: tzinfo, language: str) -
     return _day_and_time(moment.replace(second=0, microsecond=0), language)
 
 
+@lru_cache(maxsize=256)
 def topic_heading(topic: str, language: str) -> str:
     if topic == OTHER_TOPIC:
         return _(language, "Other news")
     return topic_name(topic, language)
 
 
+@lru_cache(maxsize=256)
 def continued(heading: str, language: str) -> str:
     """A section heading repeated at the top of the next message."""
     return _(language, "{topic} (continued)", topic=heading)
@@ -90,9 +92,11 @@ def also_line(sources: list[str], language: str) -> str | None:
     return _(language, "also: {sources}", sources=names)
 
 
+@lru_cache(maxsize=256)
 def more_line(count: int, language: str) -> str:
     return _(language, "and {count} more: /latest", count=count)
 
 
+@lru_cache(maxsize=256)
 def untitled(language: str) -> str:
     return _(language, "Untitled")

@@ -158,6 +158,7 @@ def story_block(story: StoryView) -> _Block:
     return _story_block(_cleaned(story))
 
 
+@lru_cache(maxsize=1024)
 def _label_block(text: str, tag: str) -> _Block:
     text = shorten(clean_text(text), MAX_LABEL_CHARS)
     return _block(f"<{tag}>{html.escape(text, quote=False)}</{tag}>", text)
@@ -225,10 +226,6 @@ class _Packer:
             units += block.units + gap
         return chars, units
 
-    def fits(self, extra: list[_Block]) -> bool:
-        chars, units = self._size(extra)
-        return chars <= self.limit and units <= self.limit
-
     def room(self, before: list[_Block]) -> tuple[int, int]:
         """Characters and units left for one more block after `before` and a separator."""
         chars, units = self._size(before)
@@ -239,7 +236,19 @@ class _Packer:
     def has_stories(self) -> bool:
         return bool(self._keys)
 
+    def try_add(self, blocks: list[_Block], key: int | None = None) -> bool:
+        """Add `blocks` if the message stays within the limit; whether they were added."""
+        chars, units = self._size(blocks)
+        if chars > self.limit or units > self.limit:
+            return False
+        self._chars, self._units = chars, units
+        self._blocks.extend(blocks)
+        if key is not None:
+            self._keys.append(key)
+        return True
+
     def add(self, blocks: list[_Block], key: int | None = None) -> None:
+        """Add `blocks` that are known to fit."""
         self._chars, self._units = self._size(blocks)
         self._blocks.extend(blocks)
         if key is not None:
@@ -253,30 +262,45 @@ class _Packer:
         self._chars = self._units = 0
 
 
-def render_html(view: DigestView, limit: int = TELEGRAM_LIMIT) -> list[HtmlPart]:
+class BlockCache:
+    """Rendered stories of one composing run, by object: ten thousand digests share a few
+    thousand story views, and looking one up by identity costs no hashing of its text."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[int, tuple[StoryView, _Block]] = {}
+
+    def block(self, story: StoryView) -> _Block:
+        found = self._blocks.get(id(story))
+        if found is None or found[0] is not story:
+            found = self._blocks[id(story)] = (story, _story_block(_cleaned(story)))
+        return found[1]
+
+
+def render_html(
+    view: DigestView, limit: int = TELEGRAM_LIMIT, cache: BlockCache | None = None
+) -> list[HtmlPart]:
     """The digest as Telegram HTML messages, each within `limit` (visible text and raw HTML),
     split only between stories; every story of `view` is in exactly one part, in order."""
+    rendered = cache.block if cache is not None else story_block
     packer = _Packer(limit)
     packer.add([_label_block(view.header, "b")])
     for section in view.sections:
-        heading = _label_block(section.heading, "b")
-        first = True
+        lead = [_label_block(section.heading, "b")]
         for story in section.stories:
-            lead = [heading] if first else []
-            block = story_block(story)
-            if not packer.fits([*lead, block]) and packer.has_stories:
-                packer.close()
-                if not first:
-                    lead = [_label_block(section.continued, "b")]
-            if not packer.fits([*lead, block]):
-                block = fit_story(story, *packer.room(lead))
-            packer.add([*lead, block], story.key)
-            first = False
+            block = rendered(story)
+            if not packer.try_add([*lead, block], story.key):
+                if packer.has_stories:
+                    packer.close()
+                    if not lead:
+                        lead = [_label_block(section.continued, "b")]
+                if not packer.try_add([*lead, block], story.key):
+                    packer.add([*lead, fit_story(story, *packer.room(lead))], story.key)
+            lead = []
     if view.footer:
         footer = _label_block(view.footer, "i")
-        if not packer.fits([footer]):
+        if not packer.try_add([footer]):
             packer.close()
-        packer.add([footer])
+            packer.add([footer])
     packer.close()
     return packer.parts
 

@@ -50,3 +50,18 @@ async def seed(archive: Archive, news: list[News], now: float) -> list[int]:
         assert stored and stored[0].story_id is not None
         story_ids.append(stored[0].story_id)
     return story_ids
+
+
+_SYLLABLES = ("ба", "ве", "ги", "до", "жу", "зы", "ка", "ле", "ми", "но", "пу", "ры", "са", "те")
+
+
+def distinct_title(n: int) -> str:
+    """A headline sharing no word with any other n's, so story matching never merges them."""
+    words = []
+    for k in range(3):
+        value, word = n * 3 + k, ""
+        for _ in range(3):
+            value, rest = divmod(value, len(_SYLLABLES))
+            word += _SYLLABLES[rest]
+        words.append(word)
+    return " ".join(words).capitalize()

@@ -10,7 +10,7 @@ from bot.digest import MAX_STORIES, compose_digest, compose_digests
 from feeds.archive import Archive
 from feeds.archive.digests import record_deliveries
 from feeds.archive.subscribers import Subscriber
-from tests.bot.digest_seed import News, seed
+from tests.bot.digest_seed import News, distinct_title, seed
 
 # 20:30 UTC on 27 November is already 01:30 on the 28th in Almaty (UTC+5).
 NOW = datetime(2026, 11, 27, 20, 30, tzinfo=UTC)
@@ -117,7 +117,7 @@ async def test_delivered_stories_are_left_out_and_composing_records_nothing(
 
 async def test_at_most_twenty_stories_then_a_pointer_to_latest(archive: Archive) -> None:
     ids = await seed(
-        archive, [News(f"Новость номер {n}", hours_ago=1 + n / 10) for n in range(25)], NOW_TS
+        archive, [News(distinct_title(n), hours_ago=1 + n / 10) for n in range(25)], NOW_TS
     )
     digest = await compose_digest(archive, Subscriber(chat_id=1), NOW)
     assert digest is not None
@@ -143,7 +143,7 @@ async def test_at_most_twenty_stories_then_a_pointer_to_latest(archive: Archive)
 async def test_header_date_in_the_subscribers_language_and_time_zone(
     archive: Archive, language: str, timezone: str, header: str, heading: str, more: str
 ) -> None:
-    await seed(archive, [News(f"Новость {n}", hours_ago=1 + n / 10) for n in range(21)], NOW_TS)
+    await seed(archive, [News(distinct_title(n), hours_ago=1 + n / 10) for n in range(21)], NOW_TS)
     digest = await compose_digest(
         archive, Subscriber(chat_id=1, language=language, timezone=timezone), NOW
     )
