@@ -121,10 +121,10 @@ async def test_pause_resume_and_remove_a_feed(
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("ru", ["Статистика", "активных 2", "заблокировали бота 1", "ежедневно 1", "ru 1",
+        ("ru", ["Статистика", "активных 2", "заблокировали бота 1", "ежедневно 1", "Русский 1",
                 "Материалов за 24 ч: 2, отобрано фильтром: 1"]),
-        ("kk", ["Статистика", "белсенді 2", "ботты бұғаттаған 1", "күн сайын 1", "kk 1"]),
-        ("en", ["Statistics", "2 active", "1 blocked the bot", "daily 1", "instant 1",
+        ("kk", ["Статистика", "белсенді 2", "ботты бұғаттаған 1", "күн сайын 1", "Қазақша 1"]),
+        ("en", ["Statistics", "2 active", "1 blocked the bot", "daily 1", "instant 1", "Қазақша 1",
                 "Items in 24 h: 2, kept by the filter: 1", "Last poll: never"]),
     ],
 )

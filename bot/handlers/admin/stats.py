@@ -11,6 +11,7 @@ from aiogram.types import Message
 from bot.config import Settings
 from bot.handlers.admin.common import _, admin_router
 from bot.handlers.search import reader_for
+from bot.keyboards import LANGUAGE_NAMES
 from bot.search_view import Reader, format_when
 from feeds.archive import Archive
 from feeds.archive.stats import StatsOverview
@@ -24,7 +25,7 @@ def _counts(counts: dict[str, int], names: dict[str, str]) -> str:
 
 def render_stats(stats: StatsOverview, reader: Reader) -> str:
     modes = {"instant": _("instant"), "daily": _("daily"), "weekly": _("weekly"), "off": _("off")}
-    languages = {"ru": "ru", "kk": "kk", "en": "en"}
+    languages = LANGUAGE_NAMES  # each language by its own name, readable in any interface
     last_poll = format_when(stats.last_poll_at, reader) if stats.last_poll_at else _("never")
     floods = "—" if stats.flood_waits_24h is None else str(stats.flood_waits_24h)
     lines = [
