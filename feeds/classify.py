@@ -120,13 +120,11 @@ class Classifier:
         """Record the terms found in one field (`matchable` is `field`, asides blanked)."""
         spans: list[tuple[int, int]] | None = None
         for term, first, end in self._matcher.scan(keys, starts_at, kazakh):
-            if term.before_name is not None:
-                spans = spans or word_spans(matchable)
-                if _before_a_name(matchable, spans, end):
-                    term = term.before_name
+            spans = spans or word_spans(matchable)
+            if term.before_name is not None and _before_a_name(matchable, spans, end):
+                term = term.before_name
             hit = hits.get(term)
             if hit is None:
-                spans = spans or word_spans(matchable)
                 hits[term] = _Hit(term, field[spans[first][0] : spans[end - 1][1]], boost)
             else:
                 hit.count += 1
@@ -151,10 +149,12 @@ def _verdict(hits: Iterable[_Hit], seen: list[list[Keys]]) -> Verdict:
     present: set[str] | None = None  # every key of the item, built only when a cue needs it
     for hit in hits:
         term = hit.term
-        if term.unless:
+        if term.unless or term.needs:
             if present is None:
                 present = {key for keys in seen for word_keys in keys for key in word_keys}
             if not term.unless.isdisjoint(present):
+                continue
+            if term.needs and term.needs.isdisjoint(present):
                 continue
         if term.exclude:
             excluded.add(term.topic)
@@ -210,12 +210,14 @@ def _matched_words(hits: list[_Hit]) -> list[str]:
 
 def _compile_entry(entry: LexiconEntry) -> Term:
     unless = frozenset(k for cue in entry.unless for k in phrase_keys(cue, entry.language))
+    needs = frozenset(k for cue in entry.needs for k in phrase_keys(cue, entry.language))
     term = Term(
         topic=entry.topic,
         weight=entry.weight,
         keys=phrase_keys(entry.phrase, entry.language),
         phrase=entry.phrase,
         unless=unless,
+        needs=needs,
         kazakh_only=kazakh_only(entry.phrase, entry.language),
     )
     if entry.before_name is None:

@@ -10,6 +10,7 @@ optionally, words that cancel them (`unless`):
     weight = 1.0
     terms = ["некоммерческая организация", "НКО"]
     unless = ["энергомаш"]
+    needs = ["задержали"]   # optional: the terms count only when one of these words occurs
     before_name = 0.3   # optional: the weight of a term standing right before a name
 
 The topic `off_topic` holds negative weights (sport, markets, weather, routine crime...);
@@ -47,6 +48,7 @@ class LexiconEntry:
     phrase: str
     unless: tuple[str, ...] = ()
     before_name: float | None = None  # the weight right before a capitalised word (a name)
+    needs: tuple[str, ...] = ()
 
 
 def load_bundled() -> list[LexiconEntry]:
@@ -76,6 +78,7 @@ def parse_lexicon(text: str, name: str) -> list[LexiconEntry]:
         terms = group.get("terms")
         unless = group.get("unless", [])
         before_name = group.get("before_name")
+        needs = group.get("needs", [])
         if language not in LANGUAGES:
             raise LexiconError(f"{where}: lang must be one of {', '.join(LANGUAGES)}")
         if not isinstance(weight, int | float) or isinstance(weight, bool):
@@ -88,11 +91,11 @@ def parse_lexicon(text: str, name: str) -> list[LexiconEntry]:
             or not 0 <= before_name <= weight
         ):
             raise LexiconError(f"{where}: before_name must be a number from 0 to the weight")
-        if not _is_text_list(terms) or not _is_text_list(unless):
-            raise LexiconError(f"{where}: terms and unless must be lists of text")
-        # A cue is one word: each word of a phrase would cancel the terms on its own.
-        if any(len(cue.split()) != 1 for cue in unless):
-            raise LexiconError(f"{where}: each unless cue must be a single word")
+        if not all(map(_is_text_list, (terms, unless, needs))):
+            raise LexiconError(f"{where}: terms, unless and needs must be lists of text")
+        # A cue is one word: each word of a phrase would act on its own.
+        if any(len(cue.split()) != 1 for cue in unless + needs):
+            raise LexiconError(f"{where}: each unless or needs cue must be a single word")
         entries.extend(
             LexiconEntry(
                 topic,
@@ -101,6 +104,7 @@ def parse_lexicon(text: str, name: str) -> list[LexiconEntry]:
                 phrase,
                 tuple(unless),
                 None if before_name is None else float(before_name),
+                tuple(needs),
             )
             for phrase in terms
             if phrase.strip()

@@ -45,6 +45,7 @@ class Term:
     keys: Keys
     phrase: str
     unless: frozenset[str] = frozenset()
+    needs: frozenset[str] = frozenset()  # when set, the term counts only beside one of these
     exclude: bool = False  # an admin's exclude term: a match drops its topic
     kazakh_only: bool = False  # a Kazakh term without Kazakh letters: not in Russian text
     admin: bool = False  # an admin's include term: a match keeps the item whatever else
@@ -155,7 +156,7 @@ class Matcher:
         surfaces = per_text[0] if len(per_text) == 1 else list(chain.from_iterable(per_text))
         # map/compress keep the per-word loop in C: the cost is mostly dictionary look-ups.
         if None in map(known.get, surfaces):
-            new = [s for s in dict.fromkeys(surfaces) if s not in known]
+            new = list(set(surfaces).difference(known))
             new_keys = self._words_keys(new, kazakh)
             known.update(zip(new, new_keys, strict=True))
             starts_term.update(
@@ -227,9 +228,9 @@ class Matcher:
 def _strongest_per_topic(terms: list[Term]) -> list[Term]:
     """One term per topic and kind for one key sequence: forms of one word
     («волонтер», «волонтеры») must not count twice."""
-    best: dict[tuple[str, bool, bool], Term] = {}
+    best: dict[tuple[str, bool, bool, bool], Term] = {}
     for term in terms:
-        slot = (term.topic, term.exclude, term.kazakh_only)
+        slot = (term.topic, term.exclude, term.kazakh_only, bool(term.needs))
         if slot not in best or abs(term.weight) > abs(best[slot].weight):
             best[slot] = term
     return list(best.values())
