@@ -111,18 +111,26 @@ async def control(url: str, what: str) -> object:
         return await resp.json()
 
 
+def rss_mb() -> float:
+    """The peak resident memory of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 async def run(args: argparse.Namespace, folder: Path) -> dict[str, float]:
     print(f"building an archive: {args.stories} stories, {args.subscribers} subscribers ...")
     archive = await build_archive(folder / "fanout.db", args.subscribers, args.stories)
+    phases = {"built": rss_mb()}
     try:
         now = datetime.now(UTC)
         everyone = await archive.outbox.digest_candidates(("daily", "weekly", "instant"))
         started = time.perf_counter()
         await compose_digests(archive, everyone, now)
         compose_seconds = time.perf_counter() - started
+        phases["composed"] = rss_mb()
         started = time.perf_counter()
         report = await enqueue_all_digests(archive, now)
         enqueue_seconds = time.perf_counter() - started
+        phases["enqueued"] = rss_mb()
         composed = Counter(dict(await parts_per_chat(archive)))
         print(f"composed {report.composed} digests ({sum(composed.values())} messages)"
               f" in {compose_seconds:.2f} s; composed and written to the outbox in"
@@ -139,6 +147,7 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, float]:
             await sender.drain()
             send_seconds = time.perf_counter() - started
             await sender.stop()
+            phases["sent"] = rss_mb()
             stats = await control(url, "stats")
             messages = await control(url, "messages")
             calls = await control(url, "calls?method=sendMessage")
@@ -158,7 +167,9 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, float]:
     sent = int(stats["sent"])
     requests = int(stats["requests"])
     rate = sent / send_seconds
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = phases["sent"]  # before the bench reads the fake's records back
+    print("peak memory after each phase (MB): "
+          + ", ".join(f"{name} {value:.0f}" for name, value in phases.items()))
     return {
         "subscribers": args.subscribers, "messages": sent, "requests": requests,
         "send_seconds": send_seconds, "overall_rate": rate, "rate": sustained,
