@@ -107,7 +107,7 @@ async def test_a_journey_through_civic_digest_run(
     screen = await people.press(aigerim, welcome, "Баптаулар")
     assert "✓ Күн сайын" in button_labels(screen)
     screen = await people.press(aigerim, screen, "Апта сайын")
-    assert "Аптасына бір рет: дүйсенбі, 09:00" in screen["text"]
+    assert "Дайджест: аптасына бір рет: дүйсенбі, 09:00" in screen["text"]
     assert len(fake.sent_messages(aigerim.id)) == 1  # every change edited the one message
     alert = await people.say(aigerim, "/watch ҮЕҰ гранттары")
     assert "«үеұ гранттары»" in alert["text"]

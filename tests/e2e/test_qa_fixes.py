@@ -161,3 +161,16 @@ async def test_addfeed_with_a_non_web_address_names_the_cause(
     usage = await running_bot.reply(admin, "/addfeed")
     assert expected not in usage["text"] and "/addfeed https://" in usage["text"]
     assert await archive.sources.all() == []
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [("ru", "Дайджест: каждый день в 09:00"), ("kk", "Дайджест: күн сайын сағат 09:00")],
+)
+async def test_schedule_reads_as_one_sentence_after_the_colon(
+    running_bot: BotUnderTest, language: str, line: str
+) -> None:
+    user = running_bot.fake.user(570, language_code=language)
+    await running_bot.reply(user, "/start")
+    settings = await running_bot.reply(user, "/settings")
+    assert line in settings["text"]
