@@ -18,12 +18,12 @@ from feeds.matching import (
     Keys,
     Matcher,
     Term,
+    WordSpans,
     blank_asides,
     kazakh_only,
     phrase_keys,
     prepare,
     reads_as_kazakh,
-    word_spans,
 )
 from feeds.models import TOPICS, Verdict
 
@@ -118,9 +118,9 @@ class Classifier:
         hits: dict[Term, _Hit],
     ) -> None:
         """Record the terms found in one field (`matchable` is `field`, asides blanked)."""
-        spans: list[tuple[int, int]] | None = None
+        words = WordSpans(matchable)
         for term, first, end in self._matcher.scan(keys, starts_at, kazakh):
-            spans = spans or word_spans(matchable)
+            spans = words.upto(end)
             if term.before_name is not None and _before_a_name(matchable, spans, end):
                 term = term.before_name
             hit = hits.get(term)

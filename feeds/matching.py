@@ -73,6 +73,25 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     return [match.span() for match in _WORD_RE.finditer(text)]
 
 
+class WordSpans:
+    """Where the words of a prepared text are (same words as `Matcher.words`), found only
+    as far as asked: most matches are near the start, and most words are never asked for."""
+
+    def __init__(self, text: str) -> None:
+        self._found: list[tuple[int, int]] = []
+        self._rest = _WORD_RE.finditer(text)
+
+    def upto(self, index: int) -> list[tuple[int, int]]:
+        """The spans of words 0..index (fewer when the text has fewer words)."""
+        found = self._found
+        while len(found) <= index:
+            match = next(self._rest, None)
+            if match is None:
+                break
+            found.append(match.span())
+        return found
+
+
 def prepare(text: str) -> str:
     """The text as matched and quoted back: invisible marks out, composed (NFC)."""
     return unicodedata.normalize("NFC", strip_invisible(text))
