@@ -226,15 +226,14 @@ def stems(tokens: Iterable[str], language: str = "") -> list[str]:
     if language == "kk":
         kazakh.update(_CYRILLIC_TOKEN_RE.findall(joined))
     latin = set(_LATIN_TOKEN_RE.findall(joined)) if _LATIN_RE.search(joined) else set()
-    russian = _stemmer("russian")
-    if not kazakh and not latin:
-        # The Russian stemmer leaves words without Cyrillic letters (numbers) as they are.
-        return list(russian.stemWords(found))
-    rest = [token for token in found if token not in kazakh and token not in latin]
-    keyed = dict(zip(rest, russian.stemWords(rest), strict=True))
-    english = list(latin)
-    keyed.update(zip(english, _stemmer("english").stemWords(english), strict=True))
-    keyed.update((token, kazakh_stem(token)) for token in kazakh)
+    # The Russian stemmer leaves words without Cyrillic letters (numbers, Latin) as they are,
+    # so every word goes through it, and English and Kazakh words are then stemmed again.
+    keyed = dict(zip(found, _stemmer("russian").stemWords(found), strict=True))
+    if latin:
+        english = list(latin)
+        keyed.update(zip(english, _stemmer("english").stemWords(english), strict=True))
+    if kazakh:
+        keyed.update((token, kazakh_stem(token)) for token in kazakh)
     return list(map(keyed.__getitem__, found))
 
 
