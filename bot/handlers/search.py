@@ -13,7 +13,7 @@ import html
 from collections import OrderedDict
 
 from aiogram import F, Router
-from aiogram.enums import ChatType
+from aiogram.enums import ChatType, ContentType
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -37,6 +37,20 @@ _messages = gettext_for("messages")
 PAGE_SIZE = 5
 MAX_OFFSET = 200  # deeper pages are never useful and only cost queries
 QUERY_ECHO_CHARS = 60
+# What people send in a private chat that is not text; service messages stay unanswered.
+_MEDIA = frozenset(
+    {
+        ContentType.STICKER,
+        ContentType.PHOTO,
+        ContentType.VIDEO,
+        ContentType.VOICE,
+        ContentType.AUDIO,
+        ContentType.ANIMATION,
+        ContentType.VIDEO_NOTE,
+        ContentType.LOCATION,
+        ContentType.CONTACT,
+    }
+)
 
 
 class SearchPage(CallbackData, prefix="sp"):
@@ -166,6 +180,13 @@ def create_router() -> Router:
         name = html.escape(shorten(strip_invisible((message.text or "").split()[0]), 40))
         await message.answer(
             _("I do not know the command {command}. /help lists what I can do.", command=name)
+        )
+
+    @router.message(F.chat.type == ChatType.PRIVATE, F.content_type.in_(_MEDIA))
+    async def media_message(message: Message) -> None:
+        """A sticker, photo or voice note cannot be searched for: say what can."""
+        await message.answer(
+            _("I can only read text: send a few words to search the news, or /help.")
         )
 
     @router.callback_query()

@@ -87,11 +87,16 @@ async def stop(message: Message, bot: Bot, archive: Archive) -> None:
     # A second /stop must not claim to unsubscribe again: only an active chat is stopped.
     if subscriber is not None and subscriber.active and await archive.subscribers.stop(chat.id):
         log.info("chat %s: /stop", chat.id)
-        await message.answer(
-            _(
+        if chat.type == ChatType.PRIVATE:
+            text = _(
                 "You have unsubscribed: no more digests or alerts. Your settings are kept: "
                 "/start brings them back, /forget deletes everything stored about this chat."
             )
-        )
+        else:  # an admin stops the group's subscription, not their own
+            text = _(
+                "The group is unsubscribed: no more digests or alerts here. Its settings are "
+                "kept: /start brings them back, /forget deletes everything stored about it."
+            )
+        await message.answer(text)
     else:
         await message.answer(_("This chat is not subscribed. /start subscribes it."))

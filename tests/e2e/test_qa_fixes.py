@@ -5,6 +5,7 @@ wording, through the real dispatcher and aiogram session against the fake Bot AP
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from feeds.archive import Archive
 from feeds.models import TOPICS
 from tests.e2e.conftest import ADMIN_ID, BotUnderTest
 from tests.e2e.seed_news import news_item, store_items
+from tests.fakes.telegram_updates import FakeUser, group_chat, text_message
 
 APOLOGY = "Sorry, something went wrong"
 
@@ -174,3 +176,54 @@ async def test_schedule_reads_as_one_sentence_after_the_colon(
     await running_bot.reply(user, "/start")
     settings = await running_bot.reply(user, "/settings")
     assert line in settings["text"]
+
+
+def sticker_update(user: FakeUser, message_id: int) -> dict[str, Any]:
+    message = text_message("", user, message_id=message_id)
+    del message["text"]
+    message["sticker"] = {
+        "file_id": "st1",
+        "file_unique_id": "u1",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
+    return {"message": message}
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("ru", "только текст"), ("kk", "тек мәтінді"), ("en", "only read text")],
+)
+async def test_a_sticker_in_a_private_chat_gets_a_hint(
+    running_bot: BotUnderTest, language: str, expected: str
+) -> None:
+    user = running_bot.fake.user(580, language_code=language)
+    running_bot.fake.enqueue(sticker_update(user, 1))
+    reply = (await running_bot.fake.wait_for_messages(user.id, 1))[0]
+    assert expected in reply["text"] and "/help" in reply["text"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ru", "Группа отписана"),
+        ("kk", "Топ жазылымнан шықты"),
+        ("en", "The group is unsubscribed"),
+    ],
+)
+async def test_stop_in_a_group_speaks_of_the_group(
+    running_bot: BotUnderTest, language: str, expected: str
+) -> None:
+    group = group_chat(-100590, "НКО чат")
+    running_bot.fake.add_chat(group)
+    admin = running_bot.fake.user(590, language_code=language)
+    running_bot.fake.set_member(group["id"], admin.id, "administrator")
+    await running_bot.reply(admin, "/start", chat=group)
+    stopped = await running_bot.reply(admin, "/stop", chat=group)
+    assert expected in stopped["text"]
+    own = await running_bot.reply(admin, "/start")
+    assert own["text"]
+    assert expected not in (await running_bot.reply(admin, "/stop"))["text"]
