@@ -2,13 +2,9 @@
 
 `refresh` does one feed and reads top to bottom; `poll_all` refreshes many at once; and
 `probe_feed` runs the first half (no storing) for an admin who adds a feed. The stages are
-plain functions (feeds.parse, feeds.clean, feeds.classify, feeds.summarize); this module
-only wires them, keeps CPU work off the event loop, and decides the feed's schedule:
-
-- success: next fetch after `interval`, the error count back to zero;
-- 304: the same, and nothing is parsed;
-- an error: exponential backoff from `interval`, capped at a day; Retry-After on 429/503
-  is honoured; 410 disables the feed; a permanent redirect moves the stored URL.
+plain functions (feeds.parse, feeds.clean, feeds.classify, feeds.summarize, feeds.stories);
+this module only wires them and keeps CPU work off the event loop. When the feed is fetched
+next is feeds.schedule's decision; a permanent redirect moves the stored URL.
 """
 
 from __future__ import annotations
@@ -26,20 +22,18 @@ from feeds import article, summarize
 from feeds.archive import Archive
 from feeds.archive.items import insert_new_items
 from feeds.archive.sources import save_refresh_state
-from feeds.archive.stories import assign_stories
+from feeds.archive.stories import assign_stories, item_fingerprints
 from feeds.classify import Classifier
 from feeds.clean import clean_entries, detect_language
 from feeds.fetch import Fetcher
 from feeds.models import FeedStatus, FetchResult, Item, ParsedFeed, Source
 from feeds.parse import looks_like_html_page, parse_feed
+from feeds.schedule import failed, succeeded
+from feeds.stories import Fingerprint
 from feeds.textnorm import stem, tokenize
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-MAX_BACKOFF = 86_400.0
-"""A failing feed is retried at least once a day."""
-
 
 @dataclass
 class PipelineContext:
@@ -101,9 +95,9 @@ async def refresh(ctx: PipelineContext, source: Source) -> RefreshReport:
         source.url, etag=source.etag, last_modified=source.last_modified
     )
     if fetched.not_modified:
-        state = _succeeded(source, fetched, now, ctx.interval, FeedStatus.NOT_MODIFIED, None)
+        state = succeeded(source, fetched, now, ctx.interval, FeedStatus.NOT_MODIFIED, None)
         state = await _follow_permanent_redirect(ctx.archive, state, fetched)
-        await _store(ctx, state, [], [])
+        await _store(ctx, state, [], [], [])
         return _report(state, FeedStatus.NOT_MODIFIED)
     if fetched.error is not None:
         return await _fail(ctx, source, fetched, now, fetched.error)
@@ -120,12 +114,12 @@ async def refresh(ctx: PipelineContext, source: Source) -> RefreshReport:
     await _in_thread(ctx, _classify_all, ctx.classifier, fresh)
     kept = [item for item in fresh if item.verdict is not None and item.verdict.relevant]
     await article.expand_teasers(ctx.fetcher, kept)
-    stems = await _in_thread(ctx, _summarize_and_stem, fresh)
+    stems, fingerprints = await _in_thread(ctx, _summarize_and_stem, fresh)
 
     status = FeedStatus.WARNING if parsed.warning else FeedStatus.OK
-    state = _succeeded(source, fetched, now, ctx.interval, status, parsed.warning)
+    state = succeeded(source, fetched, now, ctx.interval, status, parsed.warning)
     state = await _follow_permanent_redirect(ctx.archive, state, fetched)
-    new = await _store(ctx, state, fresh, stems)
+    new = await _store(ctx, state, fresh, stems, fingerprints)
     report = _report(state, status)
     report.warning = parsed.warning
     report.new_items = new
@@ -208,8 +202,11 @@ def _classify_all(classifier: Classifier, items: list[Item]) -> None:
         item.verdict = classifier.classify(item.title, item.text, item.language)
 
 
-def _summarize_and_stem(items: list[Item]) -> list[tuple[str, str]]:
-    """Summaries for the kept items, and the title and text stems of every item."""
+def _summarize_and_stem(
+    items: list[Item],
+) -> tuple[list[tuple[str, str]], list[Fingerprint]]:
+    """Summaries for the kept items; the title and text stems of every item (for search)
+    and its fingerprint (for stories), so that the store transaction does no CPU work."""
     stems: list[tuple[str, str]] = []
     known: dict[tuple[str, str], str] = {}
     for item in items:
@@ -219,7 +216,7 @@ def _summarize_and_stem(items: list[Item]) -> list[tuple[str, str]]:
                                                verdict.matched)
         stems.append((_stem_text(item.title, item.language, known),
                       _stem_text(item.text, item.language, known)))
-    return stems
+    return stems, item_fingerprints(items)
 
 
 def _stem_text(text: str, language: str, known: dict[tuple[str, str], str]) -> str:
@@ -236,46 +233,6 @@ def _stem_text(text: str, language: str, known: dict[tuple[str, str], str]) -> s
 
 
 # --- state of the feed ----------------------------------------------------------------------
-
-def _succeeded(
-    source: Source, fetched: FetchResult, now: float, interval: float,
-    status: FeedStatus, warning: str | None,
-) -> Source:
-    return dataclasses.replace(
-        source,
-        etag=fetched.etag or source.etag,
-        last_modified=fetched.last_modified or source.last_modified,
-        last_fetch_at=now,
-        last_success_at=now,
-        last_status=str(status),
-        last_error=warning,
-        error_count=0,
-        next_fetch_at=now + interval,
-    )
-
-
-def _failed(
-    source: Source, fetched: FetchResult, now: float, interval: float, error: str
-) -> tuple[Source, FeedStatus]:
-    errors = source.error_count + 1
-    status = FeedStatus.ERROR
-    enabled = source.enabled
-    if fetched.status == 410:
-        status, enabled = FeedStatus.GONE, False
-    delay = min(interval * 2 ** min(errors - 1, 20), MAX_BACKOFF)
-    if fetched.retry_after is not None:
-        delay = min(max(fetched.retry_after, 1.0), MAX_BACKOFF)
-    state = dataclasses.replace(
-        source,
-        enabled=enabled,
-        last_fetch_at=now,
-        last_status=str(status),
-        last_error=error,
-        error_count=errors,
-        next_fetch_at=now + delay,
-    )
-    return state, status
-
 
 def _learn_metadata(source: Source, parsed: ParsedFeed, items: list[Item]) -> Source:
     """Fill what the archive does not know yet from the feed itself."""
@@ -316,12 +273,18 @@ async def _not_stored(archive: Archive, source_id: int, items: list[Item]) -> li
 
 
 async def _store(
-    ctx: PipelineContext, state: Source, items: list[Item], stems: list[tuple[str, str]]
+    ctx: PipelineContext, state: Source, items: list[Item],
+    stems: list[tuple[str, str]], fingerprints: list[Fingerprint],
 ) -> list[Item]:
-    """The new items, their stories and the feed's state: all stored, or none."""
+    """The new items, their stories and the feed's state: all stored, or none.
+
+    `stems` and `fingerprints` go with `items`, one each."""
     async with ctx.turn, ctx.archive.db.transaction() as conn:
         new = await insert_new_items(conn, items, stems)
-        await assign_stories(conn, new)
+        # insert_new_items keeps the order and gives ids to the new items only.
+        await assign_stories(conn, new, [
+            fp for item, fp in zip(items, fingerprints, strict=True) if item.id is not None
+        ])
         await save_refresh_state(conn, state)
     return new
 
@@ -329,8 +292,8 @@ async def _store(
 async def _fail(
     ctx: PipelineContext, source: Source, fetched: FetchResult, now: float, error: str
 ) -> RefreshReport:
-    state, status = _failed(source, fetched, now, ctx.interval, error)
-    await _store(ctx, state, [], [])
+    state, status = failed(source, fetched, now, ctx.interval, error)
+    await _store(ctx, state, [], [], [])
     log.info("feed %s (%s): %s", source.id, source.url, error)
     return _report(state, status, error=error)
 
@@ -343,9 +306,9 @@ async def _refresh_guarded(ctx: PipelineContext, source: Source) -> RefreshRepor
         log.exception("refreshing feed %s (%s) failed", source.id, source.url)
         error = f"internal error: {type(exc).__name__}: {exc}"[:300]
         failure = FetchResult(url=source.url, status=None, error=error)
-        state, status = _failed(source, failure, ctx.clock(), ctx.interval, error)
+        state, status = failed(source, failure, ctx.clock(), ctx.interval, error)
         try:
-            await _store(ctx, state, [], [])
+            await _store(ctx, state, [], [], [])
         except Exception:
             log.exception("recording the failure of feed %s failed too", source.id)
         return _report(state, status, error=error)

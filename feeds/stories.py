@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from feeds import boilerplate
@@ -69,6 +69,16 @@ class Fingerprint:
 
     title: frozenset[str]  # content-word stems of the headline
     words: frozenset[str]  # of the headline and the lead
+    # Derived once: an item is compared with up to fifty others.
+    narrow: frozenset[str] = field(init=False, repr=False, compare=False)
+    """`words` without the generic vocabulary (`specific`)."""
+    numbers: frozenset[str] = field(init=False, repr=False, compare=False)
+    """The figures of the headline."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "narrow", specific(self.words))
+        object.__setattr__(self, "numbers",
+                           frozenset(w for w in self.title if _NUMBER.match(w)))
 
     def encode(self) -> tuple[str, str]:
         """(headline stems, lead-only stems), space-separated, for the archive."""
@@ -120,7 +130,7 @@ def index_terms(fp: Fingerprint) -> list[str]:
     """The words an item is found by when a new item looks for its twins: its specific
     words without figures (years and counts are everywhere), the headline's first, then
     the lead's longest (long stems are the rarer ones), at most `INDEX_TERMS`."""
-    words = specific(fp.words)
+    words = fp.narrow
     title = sorted(w for w in words & fp.title if not w.isdigit())
     lead = sorted((w for w in words - fp.title if not w.isdigit()), key=lambda w: (-len(w), w))
     return (title + lead)[:INDEX_TERMS]
@@ -132,19 +142,15 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def _numbers(fp: Fingerprint) -> set[str]:
-    return {w for w in fp.title if _NUMBER.match(w)}
-
-
 def _numbers_disagree(a: Fingerprint, b: Fingerprint) -> bool:
     """Both headlines carry figures and share none: two daily reports, not one event."""
-    numbers_a, numbers_b = _numbers(a), _numbers(b)
+    numbers_a, numbers_b = a.numbers, b.numbers
     return bool(numbers_a and numbers_b and not numbers_a & numbers_b)
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> tuple[float, float]:
     """(overall, specific) Jaccard overlap of two fingerprints, each 0..1."""
-    return _jaccard(a.words, b.words), _jaccard(specific(a.words), specific(b.words))
+    return _jaccard(a.words, b.words), _jaccard(a.narrow, b.narrow)
 
 
 def story_overlap(a: Fingerprint, b: Fingerprint, *, same_source: bool = False) -> float | None:

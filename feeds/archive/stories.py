@@ -116,13 +116,14 @@ async def _archive_candidates(
         (json.dumps(probes, ensure_ascii=False), CANDIDATES_PER_ITEM),
     )
     found: dict[int, list[_Candidate]] = {}
+    members: dict[int, Member | None] = {}  # the same items are candidates of many
     for row in await cursor.fetchall():
         position, item_id, shared, fingerprinted, story_id, source_id, published, title, lead = row
-        member = None
-        if fingerprinted is not None:
-            member = Member(item_id=item_id, story_id=story_id, source_id=source_id,
-                            published_at=published, fingerprint=Fingerprint.decode(title, lead))
-        found.setdefault(position, []).append(_Candidate(item_id, shared, member))
+        if item_id not in members:
+            members[item_id] = None if fingerprinted is None else Member(
+                item_id=item_id, story_id=story_id, source_id=source_id,
+                published_at=published, fingerprint=Fingerprint.decode(title, lead))
+        found.setdefault(position, []).append(_Candidate(item_id, shared, members[item_id]))
     return found
 
 

@@ -13,7 +13,8 @@ from feeds.archive import Archive
 from feeds.classify import Classifier
 from feeds.fetch import Fetcher
 from feeds.models import FeedStatus, Source, Verdict
-from feeds.pipeline import MAX_BACKOFF, PipelineContext, poll_all, probe_feed, refresh
+from feeds.pipeline import PipelineContext, poll_all, probe_feed, refresh
+from feeds.schedule import MAX_BACKOFF
 from tests.fakes.feed_server import FeedEntry, FeedServer, rss_document
 
 NOW = 1_900_000_000.0
