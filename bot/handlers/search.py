@@ -134,7 +134,9 @@ async def results_page(
     shown = hits[:PAGE_SIZE]
     header = _(
         "🔎 «{query}»: results {first}–{last}",
-        query=echo, first=offset + 1, last=offset + len(shown),
+        query=echo,
+        first=offset + 1,
+        last=offset + len(shown),
     )
     blocks = [render_hit(hit, offset + n, reader) for n, hit in enumerate(shown, start=1)]
     key = memory.remember(query)
@@ -165,8 +167,9 @@ def create_router() -> Router:
         query = memory.recall(callback_data.key)
         message = callback.message
         if query is None or message is None or isinstance(message, InaccessibleMessage):
-            await callback.answer(_("This search has expired. Please search again."),
-                                  show_alert=True)
+            await callback.answer(
+                _("This search has expired. Please search again."), show_alert=True
+            )
             return
         offset = min(max(0, callback_data.offset), MAX_OFFSET)
         reader = await reader_for(archive, settings, message.chat.id)
@@ -174,7 +177,10 @@ def create_router() -> Router:
         await message.edit_text(text, reply_markup=keyboard)
         await callback.answer()
 
-    @router.message(F.chat.type == ChatType.PRIVATE, F.text.startswith("/"))
+    # Throttled like searches: a flood of nonsense must not get a reply per message.
+    @router.message(
+        F.chat.type == ChatType.PRIVATE, F.text.startswith("/"), flags={"throttle": "search"}
+    )
     async def unknown_command(message: Message) -> None:
         """A command no handler took, in a private chat: say so instead of staying silent."""
         name = html.escape(shorten(strip_invisible((message.text or "").split()[0]), 40))
@@ -182,7 +188,9 @@ def create_router() -> Router:
             _("I do not know the command {command}. /help lists what I can do.", command=name)
         )
 
-    @router.message(F.chat.type == ChatType.PRIVATE, F.content_type.in_(_MEDIA))
+    @router.message(
+        F.chat.type == ChatType.PRIVATE, F.content_type.in_(_MEDIA), flags={"throttle": "search"}
+    )
     async def media_message(message: Message) -> None:
         """A sticker, photo or voice note cannot be searched for: say what can."""
         await message.answer(

@@ -11,6 +11,7 @@ import pytest
 
 from feeds.archive import Archive
 from feeds.models import TOPICS
+from tests.conftest import wait_for
 from tests.e2e.conftest import ADMIN_ID, BotUnderTest
 from tests.e2e.seed_news import news_item, store_items
 from tests.fakes.telegram_updates import FakeUser, group_chat, text_message
@@ -227,3 +228,19 @@ async def test_stop_in_a_group_speaks_of_the_group(
     own = await running_bot.reply(admin, "/start")
     assert own["text"]
     assert expected not in (await running_bot.reply(admin, "/stop"))["text"]
+
+
+async def test_a_flood_of_unknown_commands_gets_one_slow_down(running_bot: BotUnderTest) -> None:
+    throttle = running_bot.dispatcher["throttle"]
+    throttle.clock = lambda: 0.0  # frozen: no token comes back during the flood
+    user = running_bot.fake.user(595, language_code="en")
+    for n in range(40):
+        running_bot.fake.send_text(user, f"/nonsense{n}")
+    await wait_for(lambda: throttle.allowed + throttle.refused == 40)
+    burst = throttle.rules["search"].burst
+    await running_bot.fake.wait_for_messages(user.id, burst + 1)
+    marker = await running_bot.reply(user, "/help")  # not throttled: answered after the flood
+    assert "civic-digest" in marker["text"]
+    texts = running_bot.fake.texts(user.id)[:-1]
+    assert len(texts) == burst + 1, texts
+    assert sum("Too many requests" in t for t in texts) == 1
