@@ -118,6 +118,8 @@ class Sender:
         self._in_flight = 0
         self._progress = asyncio.Event()  # set whenever a worker finishes a message
         self._last_sent: dict[int, float] = {}
+        self._unrecorded: list[tuple[OutboxMessage, float, float, asyncio.Future[None]]] = []
+        self._commit_turn = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._feeder: asyncio.Task[None] | None = None
 
@@ -264,7 +266,31 @@ class Sender:
         else:
             now = self.clock.time()
             self._last_sent[message.chat_id] = self.clock.monotonic()
-            await self.archive.outbox.mark_sent(message, now, now + self._interval(message.chat_id))
+            await self._record_sent(message, now, now + self._interval(message.chat_id))
+
+    async def _record_sent(self, message: OutboxMessage, now: float, next_at: float) -> None:
+        """Record a sent message; returns once it is committed.
+
+        Group commit: workers that finish while a commit is running are written together by
+        the next one. Each worker still waits for its own record before it takes another
+        message, so at most `workers` sent messages are ever unrecorded.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._unrecorded.append((message, now, next_at, done))
+        async with self._commit_turn:
+            if not done.done():
+                batch, self._unrecorded = self._unrecorded, []
+                try:
+                    await self.archive.outbox.mark_sent_many([(m, n, a) for m, n, a, _ in batch])
+                except Exception as exc:
+                    for *_, waiter in batch:
+                        if not waiter.done():  # a worker cut off at stop has cancelled it
+                            waiter.set_exception(exc)
+                else:
+                    for *_, waiter in batch:
+                        if not waiter.done():
+                            waiter.set_result(None)
+        await done
 
     async def _take_token(self) -> bool:
         """A token from the bucket, or False when the sender is told to stop meanwhile."""

@@ -297,18 +297,27 @@ class OutboxStore:
 
     async def mark_sent(self, message: OutboxMessage, now: float, chat_next_at: float) -> None:
         """The message arrived; the chat's next message waits until `chat_next_at`."""
+        await self.mark_sent_many([(message, now, chat_next_at)])
+
+    async def mark_sent_many(self, sent: Sequence[tuple[OutboxMessage, float, float]]) -> None:
+        """`mark_sent` for several messages (message, sent at, chat's next at) in one
+        transaction: the sender's workers share one commit when they finish together."""
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE outbox SET state = 'sent', sent_at = ?, updated_at = ?,"
-                " attempts = attempts + 1 WHERE id = ?",
-                (now, now, message.id),
+            for message, now, chat_next_at in sent:
+                await conn.execute(
+                    "UPDATE outbox SET state = 'sent', sent_at = ?, updated_at = ?,"
+                    " attempts = attempts + 1 WHERE id = ?",
+                    (now, now, message.id),
+                )
+                await conn.execute(
+                    "UPDATE outbox SET not_before = MAX(not_before, ?)"
+                    " WHERE chat_id = ? AND state IN ('pending', 'failed')",
+                    (chat_next_at, message.chat_id),
+                )
+            await conn.executemany(
+                "INSERT INTO send_log(at, chat_id, outcome, detail) VALUES (?, ?, 'sent', NULL)",
+                [(now, message.chat_id) for message, now, _ in sent],
             )
-            await conn.execute(
-                "UPDATE outbox SET not_before = MAX(not_before, ?)"
-                " WHERE chat_id = ? AND state IN ('pending', 'failed')",
-                (chat_next_at, message.chat_id),
-            )
-            await self._log(conn, now, message.chat_id, "sent", None)
 
     async def postpone(self, message: OutboxMessage, now: float, until: float, why: str) -> None:
         """A flood wait: the row goes back to pending until `until`; it is not an attempt."""
