@@ -121,13 +121,17 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
             sent = 0
             while (elapsed := time.monotonic() - started) < args.minutes * 60:
                 if elapsed >= next_round:
-                    feeds.round()
+                    if not args.static_feeds:
+                        feeds.round()
                     next_round += args.interval
                 if elapsed >= next_sample:
                     rss, _, fds = process_figures(bot.pid)
                     samples.append((elapsed / 60, rss, fds, await _tasks(http, metrics_port)))
                     next_sample += 10
                     fake.clear_calls()  # keep the fake's own memory flat over the run
+                if args.no_users:
+                    await asyncio.sleep(args.pause)
+                    continue
                 user = rng.choice(users)
                 fake.send_text(
                     user,
@@ -173,6 +177,10 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=12)
     parser.add_argument("--interval", type=int, default=10, help="POLL_INTERVAL_SECONDS (>= 10)")
     parser.add_argument("--pause", type=float, default=0.5, help="seconds between user commands")
+    parser.add_argument(
+        "--no-users", action="store_true", help="polling only (to attribute growth)"
+    )
+    parser.add_argument("--static-feeds", action="store_true", help="feeds never change")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="civic-soak-") as folder:
         asyncio.run(run(args, Path(folder)))
