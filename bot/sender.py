@@ -190,15 +190,20 @@ class Sender:
         while not self._stopping.is_set():
             self.wakeup.clear()
             free = capacity - self._queue.qsize()
-            claimed = []
-            if free > 0:
-                claimed = await self.archive.outbox.claim(self.clock.time(), free)
-                for message in claimed:
-                    self._queue.put_nowait(message)
-            if claimed and len(claimed) == free:
-                continue_after = 0.05  # more may be waiting: look again soon
-            else:
-                continue_after = await self._idle_time()
+            try:
+                claimed = []
+                if free > 0:
+                    claimed = await self.archive.outbox.claim(self.clock.time(), free)
+                    for message in claimed:
+                        self._queue.put_nowait(message)
+                if claimed and len(claimed) == free:
+                    continue_after = 0.05  # more may be waiting: look again soon
+                else:
+                    continue_after = await self._idle_time()
+            except Exception:
+                # The archive failed us (disk full, locked too long): try again, never die.
+                log.exception("could not read the outbox; trying again shortly")
+                continue_after = self.config.idle_poll
             await self._wait(continue_after, self.wakeup)
 
     async def _idle_time(self) -> float:
