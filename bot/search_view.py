@@ -114,8 +114,10 @@ def source_line(source: str, published_at: float, reader: Reader) -> str:
 
 def render_hit(hit: SearchHit, number: int, reader: Reader) -> str:
     """One search result: number and linked title, source and date, highlighted snippet."""
-    lines = [f"{number}. {linked_title(hit.title, hit.url)}",
-             source_line(hit.source_title, hit.published_at, reader)]
+    lines = [
+        f"{number}. {linked_title(hit.title, hit.url)}",
+        source_line(hit.source_title, hit.published_at, reader),
+    ]
     snippet = marked_to_html(shorten_marked(hit.snippet_marked, SNIPPET_CHARS)).replace(
         "<b></b>", ""
     )
@@ -126,8 +128,10 @@ def render_hit(hit: SearchHit, number: int, reader: Reader) -> str:
 
 def render_item(item: Item, source: str, number: int, reader: Reader) -> str:
     """One news item for /latest: number and linked title, source and date, its summary."""
-    lines = [f"{number}. {linked_title(item.title, item.url)}",
-             source_line(source, item.published_at, reader)]
+    lines = [
+        f"{number}. {linked_title(item.title, item.url)}",
+        source_line(source, item.published_at, reader),
+    ]
     summary = item.summary or shorten(item.text, 200)
     if summary:
         lines.append(html.escape(shorten(summary, SNIPPET_CHARS), quote=False))
@@ -136,8 +140,10 @@ def render_item(item: Item, source: str, number: int, reader: Reader) -> str:
 
 def render_share(hit: SearchHit, reader: Reader) -> str:
     """A story as someone shares it from inline mode: title, source and date, summary."""
-    lines = [linked_title(hit.title, hit.url),
-             source_line(hit.source_title, hit.published_at, reader)]
+    lines = [
+        linked_title(hit.title, hit.url),
+        source_line(hit.source_title, hit.published_at, reader),
+    ]
     about = hit.summary or hit.snippet_marked.replace(MARK_START, "").replace(MARK_END, "")
     if about:
         lines.append(html.escape(shorten(about, SNIPPET_CHARS), quote=False))

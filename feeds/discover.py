@@ -18,16 +18,23 @@ from urllib.parse import urljoin, urlsplit
 
 from feeds.models import FetchResult
 
-FEED_TYPES = frozenset({
-    "application/rss+xml",
-    "application/atom+xml",
-    "application/rdf+xml",
-    "application/feed+xml",
-    "application/xml",
-    "text/xml",
-})
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/feed+xml",
+        "application/xml",
+        "text/xml",
+    }
+)
 COMMON_PATHS: tuple[str, ...] = (
-    "/rss", "/feed", "/rss.xml", "/feed.xml", "/atom.xml", "/news/rss",
+    "/rss",
+    "/feed",
+    "/rss.xml",
+    "/feed.xml",
+    "/atom.xml",
+    "/news/rss",
 )
 MAX_CANDIDATES = 12
 MAX_FOUND = 8

@@ -60,13 +60,22 @@ async def latest_hits(archive: Archive, offset: int, limit: int) -> list[SearchH
         if story in seen:
             continue
         seen.add(story)
-        hits.append(SearchHit(
-            item_id=item.id or 0, story_id=item.story_id, title=item.title, url=item.url,
-            source_title=titles.get(item.source_id, ""), published_at=item.published_at,
-            language=item.language, summary=item.summary, title_marked=item.title,
-            snippet_marked=shorten(item.text, 300), rank=0.0,
-        ))
-    return hits[offset: offset + limit]
+        hits.append(
+            SearchHit(
+                item_id=item.id or 0,
+                story_id=item.story_id,
+                title=item.title,
+                url=item.url,
+                source_title=titles.get(item.source_id, ""),
+                published_at=item.published_at,
+                language=item.language,
+                summary=item.summary,
+                title_marked=item.title,
+                snippet_marked=shorten(item.text, 300),
+                rank=0.0,
+            )
+        )
+    return hits[offset : offset + limit]
 
 
 def parse_offset(raw: str) -> int:

@@ -57,7 +57,9 @@ def create_router() -> Router:
     async def latest(message: Message, archive: Archive, settings: Settings) -> None:
         items = newest_stories(await archive.items.relevant_since(0.0, CANDIDATES), LATEST_COUNT)
         if not items:
-            await message.answer(_("No news yet. The feeds are checked regularly: try again later."))
+            await message.answer(
+                _("No news yet. The feeds are checked regularly: try again later.")
+            )
             return
         titles = {s.id: s.title or s.url for s in await archive.sources.all()}
         reader = await reader_for(archive, settings, message.chat.id)

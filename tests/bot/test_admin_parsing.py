@@ -42,8 +42,17 @@ def test_normalise_url_gives_a_web_address_or_nothing(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("args", "expected"),
-    [("7", 7), ("#7", 7), (" 12 ", 12), ("seven", None), ("", None), (None, None),
-     ("-1", None), ("1" * 20, None), ("٣", None)],
+    [
+        ("7", 7),
+        ("#7", 7),
+        (" 12 ", 12),
+        ("seven", None),
+        ("", None),
+        (None, None),
+        ("-1", None),
+        ("1" * 20, None),
+        ("٣", None),
+    ],
 )
 def test_parse_feed_id(args: str | None, expected: int | None) -> None:
     assert parse_feed_id(args) == expected
@@ -56,7 +65,10 @@ def test_parse_feed_id(args: str | None, expected: int | None) -> None:
         ("ADD 6   Закон  о  НКО ", ("add", "legislation_public_policy", "закон о нко")),
         ("exclude human_rights лотерея", ("exclude", "human_rights", "лотерея")),
         ("remove 3 x", ("remove", "social_order_grants", "x")),
-        ("add 7 x", None), ("add 0 x", None), ("drop 1 x", None), ("add 1", None),
+        ("add 7 x", None),
+        ("add 0 x", None),
+        ("drop 1 x", None),
+        ("add 1", None),
         ("add 1 " + "я" * 61, None),
     ],
 )

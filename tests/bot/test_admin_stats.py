@@ -19,10 +19,16 @@ async def test_an_empty_archive_has_zero_everything(archive: Archive) -> None:
 
 async def test_overview_counts_subscribers_feeds_items_and_deliveries(archive: Archive) -> None:
     now = time.time()
-    for chat_id, language, mode in [(1, "ru", "daily"), (2, "ru", "instant"), (3, "kk", "daily"),
-                                    (4, "en", "weekly"), (5, "en", "daily")]:
-        await archive.subscribers.subscribe(Subscriber(chat_id=chat_id, language=language,
-                                                       mode=mode))
+    for chat_id, language, mode in [
+        (1, "ru", "daily"),
+        (2, "ru", "instant"),
+        (3, "kk", "daily"),
+        (4, "en", "weekly"),
+        (5, "en", "daily"),
+    ]:
+        await archive.subscribers.subscribe(
+            Subscriber(chat_id=chat_id, language=language, mode=mode)
+        )
     await archive.subscribers.mark_blocked(4)
     await archive.subscribers.stop(5)
 
@@ -37,8 +43,13 @@ async def test_overview_counts_subscribers_feeds_items_and_deliveries(archive: A
         # The sender's delivery log, written directly: this tests the reader of it.
         await conn.executemany(
             "INSERT INTO send_log(at, chat_id, outcome) VALUES (?, ?, ?)",
-            [(now - 10, 1, "sent"), (now - 20, 1, "sent"), (now - 30, 2, "flood"),
-             (now - 2 * 86400, 1, "sent"), (now - 40, 3, "plain")],
+            [
+                (now - 10, 1, "sent"),
+                (now - 20, 1, "sent"),
+                (now - 30, 2, "flood"),
+                (now - 2 * 86400, 1, "sent"),
+                (now - 40, 3, "plain"),
+            ],
         )
     await archive.sources.add("https://paused.example.kz/rss")
     await archive.sources.set_enabled(2, False)

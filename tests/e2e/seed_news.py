@@ -11,17 +11,33 @@ from feeds.textnorm import stem_text
 
 
 def news_item(
-    n: int, title: str, text: str, *, language: str = "ru", source_id: int = 1,
-    relevant: bool = True, age_hours: float = 1.0, url: str | None = None,
+    n: int,
+    title: str,
+    text: str,
+    *,
+    language: str = "ru",
+    source_id: int = 1,
+    relevant: bool = True,
+    age_hours: float = 1.0,
+    url: str | None = None,
 ) -> Item:
     now = time.time()
     return Item(
-        source_id=source_id, guid=f"g{n}", url=url or f"https://news.example.kz/{n}",
-        canonical_url=url or f"https://news.example.kz/{n}", title=title, text=text,
-        language=language, published_at=now - age_hours * 3600 - n, fetched_at=now,
+        source_id=source_id,
+        guid=f"g{n}",
+        url=url or f"https://news.example.kz/{n}",
+        canonical_url=url or f"https://news.example.kz/{n}",
+        title=title,
+        text=text,
+        language=language,
+        published_at=now - age_hours * 3600 - n,
+        fetched_at=now,
         content_hash=f"h{n}",
-        verdict=Verdict(relevant=relevant, score=1.0 if relevant else 0.0,
-                        topics=["ngo_civil_society"] if relevant else []),
+        verdict=Verdict(
+            relevant=relevant,
+            score=1.0 if relevant else 0.0,
+            topics=["ngo_civil_society"] if relevant else [],
+        ),
     )
 
 

@@ -39,8 +39,11 @@ async def addfeed(bot: BotUnderTest, admin: FakeUser, url: str) -> dict:
 
 @pytest.mark.parametrize(
     ("language", "added", "kept"),
-    [("ru", "добавлена", "фильтр отбирает"), ("kk", "қосылды", "сүзгі"), ("en", "Added feed",
-                                                                          "the filter keeps")],
+    [
+        ("ru", "добавлена", "фильтр отбирает"),
+        ("kk", "қосылды", "сүзгі"),
+        ("en", "Added feed", "the filter keeps"),
+    ],
 )
 async def test_a_good_feed_is_checked_then_added(
     admin_bot: BotUnderTest, feed_site: FeedServer, language: str, added: str, kept: str
@@ -92,7 +95,11 @@ async def _plain_text(request: web.Request) -> web.Response:
     ],
 )
 async def test_bad_feeds_are_refused_with_the_reason(
-    admin_bot: BotUnderTest, feed_site: FeedServer, setup: str, path: str, language: str,
+    admin_bot: BotUnderTest,
+    feed_site: FeedServer,
+    setup: str,
+    path: str,
+    language: str,
     reason: str,
 ) -> None:
     if setup == "404":

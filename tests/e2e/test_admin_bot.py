@@ -20,9 +20,18 @@ REFUSALS = {
     "kk": "тек бот әкімшілеріне",
     "en": "only for the bot's administrators",
 }
-ADMIN_COMMANDS = ["/addfeed https://x.kz/rss", "/feeds", "/removefeed 1", "/pausefeed 1",
-                  "/resumefeed 1", "/poll", "/stats", "/keywords", "/keywords add 1 слово",
-                  "/export"]
+ADMIN_COMMANDS = [
+    "/addfeed https://x.kz/rss",
+    "/feeds",
+    "/removefeed 1",
+    "/pausefeed 1",
+    "/resumefeed 1",
+    "/poll",
+    "/stats",
+    "/keywords",
+    "/keywords add 1 слово",
+    "/export",
+]
 
 OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0"><head><title>NGO feeds</title></head><body>
@@ -45,8 +54,13 @@ async def test_non_admins_are_refused_and_nothing_changes(
         assert REFUSALS[language] in reply["text"], command
     # Buttons copied from an admin's message and pressed by someone else do nothing.
     decoy = await running_bot.reply(stranger, "/search x")
-    for data in (f"adm_rm:{source.id}", "adm_fp:1", "adm_kd:1:abcdef0123", "adm_af:k:0",
-                 "adm_kt:1"):
+    for data in (
+        f"adm_rm:{source.id}",
+        "adm_fp:1",
+        "adm_kd:1:abcdef0123",
+        "adm_af:k:0",
+        "adm_kt:1",
+    ):
         answer = await running_bot.press(stranger, decoy, data=data)
         assert answer.params.get("show_alert") and answer.params["text"]
     refused_file = running_bot.fake.send_document(stranger, OPML, "feeds.opml")
@@ -61,7 +75,9 @@ async def test_feed_list_pages_within_limits_and_shows_health(
     archive: Archive, running_bot: BotUnderTest
 ) -> None:
     for n in range(23):
-        await archive.sources.add(f"https://feed{n}.example.kz/rss", title=f"Лента <{n}> " + "д" * 150)
+        await archive.sources.add(
+            f"https://feed{n}.example.kz/rss", title=f"Лента <{n}> " + "д" * 150
+        )
     failing = await archive.sources.get(3)
     assert failing is not None
     failing.error_count, failing.last_error = 4, "not found (404)"
@@ -69,7 +85,9 @@ async def test_feed_list_pages_within_limits_and_shows_health(
     async with archive.db.transaction() as conn:
         await save_refresh_state(conn, failing)
     await archive.sources.set_enabled(5, False)
-    await store_items(archive, [news_item(1, "НКО", "текст"), news_item(2, "x", "y", relevant=False)])
+    await store_items(
+        archive, [news_item(1, "НКО", "текст"), news_item(2, "x", "y", relevant=False)]
+    )
 
     admin = running_bot.fake.user(ADMIN_ID, language_code="ru")
     first = await running_bot.reply(admin, "/feeds")
@@ -98,8 +116,13 @@ async def test_feed_list_pages_within_limits_and_shows_health(
     ],
 )
 async def test_pause_resume_and_remove_a_feed(
-    archive: Archive, running_bot: BotUnderTest, language: str, paused: str, resumed: str,
-    removed: str, missing: str,
+    archive: Archive,
+    running_bot: BotUnderTest,
+    language: str,
+    paused: str,
+    resumed: str,
+    removed: str,
+    missing: str,
 ) -> None:
     source, _ = await archive.sources.add("https://one.example.kz/rss", title="One & <b>")
     admin = running_bot.fake.user(ADMIN_ID, language_code=language)
@@ -121,11 +144,31 @@ async def test_pause_resume_and_remove_a_feed(
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("ru", ["Статистика", "активных 2", "заблокировали бота 1", "ежедневно 1", "Русский 1",
-                "Материалов за 24 ч: 2, отобрано фильтром: 1"]),
+        (
+            "ru",
+            [
+                "Статистика",
+                "активных 2",
+                "заблокировали бота 1",
+                "ежедневно 1",
+                "Русский 1",
+                "Материалов за 24 ч: 2, отобрано фильтром: 1",
+            ],
+        ),
         ("kk", ["Статистика", "белсенді 2", "ботты бұғаттаған 1", "күн сайын 1", "Қазақша 1"]),
-        ("en", ["Statistics", "2 active", "1 blocked the bot", "daily 1", "instant 1", "Қазақша 1",
-                "Items in 24 h: 2, kept by the filter: 1", "Last poll: never"]),
+        (
+            "en",
+            [
+                "Statistics",
+                "2 active",
+                "1 blocked the bot",
+                "daily 1",
+                "instant 1",
+                "Қазақша 1",
+                "Items in 24 h: 2, kept by the filter: 1",
+                "Last poll: never",
+            ],
+        ),
     ],
 )
 async def test_stats_in_each_language_and_never_the_token(
@@ -135,7 +178,9 @@ async def test_stats_in_each_language_and_never_the_token(
     await archive.subscribers.subscribe(Subscriber(chat_id=2, language="kk", mode="instant"))
     await archive.subscribers.subscribe(Subscriber(chat_id=3, language="en"))
     await archive.subscribers.mark_blocked(3)
-    await store_items(archive, [news_item(1, "НКО", "текст"), news_item(2, "x", "y", relevant=False)])
+    await store_items(
+        archive, [news_item(1, "НКО", "текст"), news_item(2, "x", "y", relevant=False)]
+    )
     admin = running_bot.fake.user(ADMIN_ID, language_code=language)
     reply = await running_bot.reply(admin, "/stats")
     for word in words:
@@ -147,8 +192,9 @@ async def test_stats_in_each_language_and_never_the_token(
 async def test_keywords_add_rescores_and_refuses_duplicates(
     archive: Archive, running_bot: BotUnderTest
 ) -> None:
-    await store_items(archive, [news_item(1, "Фестиваль варенья", "Праздник варенья в Алматы",
-                                          relevant=False)])
+    await store_items(
+        archive, [news_item(1, "Фестиваль варенья", "Праздник варенья в Алматы", relevant=False)]
+    )
     admin = running_bot.fake.user(ADMIN_ID, language_code="en")
     listing = await running_bot.reply(admin, "/keywords")
     assert "/keywords add TOPIC TERM" in listing["text"]
@@ -168,8 +214,15 @@ async def test_keywords_add_rescores_and_refuses_duplicates(
 
 
 @pytest.mark.parametrize(
-    "args", ["add 9 варенье", "add 1", "rename 1 x", "exclude 0 x", "add 1 " + "x" * 100,
-             "add {topic} <b>"],
+    "args",
+    [
+        "add 9 варенье",
+        "add 1",
+        "rename 1 x",
+        "exclude 0 x",
+        "add 1 " + "x" * 100,
+        "add {topic} <b>",
+    ],
 )
 async def test_keywords_with_bad_arguments_explain_the_syntax(
     archive: Archive, running_bot: BotUnderTest, args: str
@@ -180,9 +233,7 @@ async def test_keywords_with_bad_arguments_explain_the_syntax(
     assert await archive.terms.all() == []
 
 
-async def test_keywords_buttons_remove_a_term(
-    archive: Archive, running_bot: BotUnderTest
-) -> None:
+async def test_keywords_buttons_remove_a_term(archive: Archive, running_bot: BotUnderTest) -> None:
     await archive.terms.add(FilterTerm("charity_volunteering", "exclude", "лотерея"))
     admin = running_bot.fake.user(ADMIN_ID, language_code="kk")
     listing = await running_bot.reply(admin, "/keywords")
@@ -201,9 +252,11 @@ async def test_keywords_buttons_remove_a_term(
 
 @pytest.mark.parametrize(
     ("language", "report"),
-    [("ru", "добавлено 2, уже были в списке 0, с ошибками 1"),
-     ("kk", "қосылғаны 2, тізімде бұрыннан бары 0, қателері 1"),
-     ("en", "2 added, 0 already in the list, 1 invalid")],
+    [
+        ("ru", "добавлено 2, уже были в списке 0, с ошибками 1"),
+        ("kk", "қосылғаны 2, тізімде бұрыннан бары 0, қателері 1"),
+        ("en", "2 added, 0 already in the list, 1 invalid"),
+    ],
 )
 async def test_opml_upload_then_export(
     archive: Archive, running_bot: BotUnderTest, language: str, report: str
@@ -235,8 +288,11 @@ async def test_opml_upload_then_export(
     [
         ("notes.txt", b"hello", "send an OPML file"),
         ("broken.opml", b"<opml><body>", "cannot be imported"),
-        ("bomb.opml", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><opml>&a;</opml>',
-         "cannot be imported"),
+        (
+            "bomb.opml",
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><opml>&a;</opml>',
+            "cannot be imported",
+        ),
         ("big.opml", b"<opml>" + b" " * 1_100_000 + b"</opml>", "too large"),
     ],
 )

@@ -51,9 +51,16 @@ async def deployed(
             "PYTHONPATH": str(REPO_ROOT),
         }
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--polling-timeout", "2",
-            cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--polling-timeout",
+            "2",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             yield fake, site, process
@@ -76,6 +83,7 @@ class Chat:
 
     async def settled(self, message: dict[str, Any]) -> dict[str, Any]:
         """A progress message ("⏳ …") once the bot has edited in its result."""
+
         def done() -> bool:
             current = self.fake.message(message["chat"]["id"], message["message_id"])
             return current is not None and "⏳" not in current["text"]
@@ -121,8 +129,9 @@ async def test_admin_and_reader_journey_through_civic_digest_run(
     polled = await chat.settled(await chat.say(admin, "/poll"))
     assert "Проверено лент: 1. Новых материалов: 3" in polled["text"]
 
-    fake.send_document(admin, OPML.replace(b"{atom}", site.url("/feeds/atom.xml").encode()),
-                       "feeds.opml")
+    fake.send_document(
+        admin, OPML.replace(b"{atom}", site.url("/feeds/atom.xml").encode()), "feeds.opml"
+    )
     imported = (await fake.wait_for_messages(admin.id, before + 3, deadline=STEP_DEADLINE))[-1]
     assert "добавлено 1, уже были в списке 0, с ошибками 1" in imported["text"]
     exported = await chat.say(admin, "/export")

@@ -15,13 +15,22 @@ GRANT_TITLES = [f"Гранты для НКО: конкурс номер {n}" for
 
 async def fill(archive: Archive) -> None:
     items = [
-        news_item(n, title, f"Министерство объявило приём заявок на гранты {n}. "
-                  "Некоммерческие организации могут подать документы до конца месяца.")
+        news_item(
+            n,
+            title,
+            f"Министерство объявило приём заявок на гранты {n}. "
+            "Некоммерческие организации могут подать документы до конца месяца.",
+        )
         for n, title in enumerate(GRANT_TITLES)
     ]
-    items.append(news_item(100, "Қоғамдық кеңес отырысы өтті",
-                           "Қоғамдық кеңестің отырысында азаматтық қоғам өкілдері сөз сөйледі.",
-                           language="kk"))
+    items.append(
+        news_item(
+            100,
+            "Қоғамдық кеңес отырысы өтті",
+            "Қоғамдық кеңестің отырысында азаматтық қоғам өкілдері сөз сөйледі.",
+            language="kk",
+        )
+    )
     items.append(news_item(101, "Weather in Astana", "Sunny and cold.", relevant=False))
     await store_items(archive, items, source_title="Новости <НКО> & Co")
 
@@ -35,7 +44,11 @@ async def fill(archive: Archive) -> None:
     ],
 )
 async def test_search_pages_and_speaks_the_users_language(
-    archive: Archive, running_bot: BotUnderTest, language: str, help_start: str, more: str,
+    archive: Archive,
+    running_bot: BotUnderTest,
+    language: str,
+    help_start: str,
+    more: str,
     header: str,
 ) -> None:
     await fill(archive)
@@ -90,9 +103,20 @@ async def test_plain_text_in_private_is_a_search_but_not_in_groups(
 
 
 HOSTILE = [
-    '"', "AND(", "{title}: x", "-закон", "NEAR(a b)", "*", "гранты OR 1=1; DROP TABLE items",
-    "<b>гранты</b> & <script>", "гранты\u200b\u200f\u202e", "\ufeff", "x" * 5000,
-    "гранты " * 800, "🙂" * 300, "\x00\x02\x03",
+    '"',
+    "AND(",
+    "{title}: x",
+    "-закон",
+    "NEAR(a b)",
+    "*",
+    "гранты OR 1=1; DROP TABLE items",
+    "<b>гранты</b> & <script>",
+    "гранты\u200b\u200f\u202e",
+    "\ufeff",
+    "x" * 5000,
+    "гранты " * 800,
+    "🙂" * 300,
+    "\x00\x02\x03",
 ]
 
 
@@ -124,9 +148,11 @@ async def test_a_stale_more_button_asks_to_search_again(
 
 @pytest.mark.parametrize(
     ("language", "heading", "empty"),
-    [("ru", "Последние новости", "Новостей пока нет"),
-     ("kk", "Соңғы жаңалықтар", "Әзірге жаңалық жоқ"),
-     ("en", "The latest news", "No news yet")],
+    [
+        ("ru", "Последние новости", "Новостей пока нет"),
+        ("kk", "Соңғы жаңалықтар", "Әзірге жаңалық жоқ"),
+        ("en", "The latest news", "No news yet"),
+    ],
 )
 async def test_latest_lists_ten_newest_relevant_stories(
     archive: Archive, running_bot: BotUnderTest, language: str, heading: str, empty: str

@@ -11,7 +11,9 @@ from tests.fakes.telegram_html import parse_html
 from tests.fakes.telegram_updates import FakeUser
 
 
-async def ask_inline(bot: BotUnderTest, user: FakeUser, query: str, offset: str = "") -> dict[str, Any]:
+async def ask_inline(
+    bot: BotUnderTest, user: FakeUser, query: str, offset: str = ""
+) -> dict[str, Any]:
     before = len(bot.fake.calls("answerInlineQuery"))
     bot.fake.inline_query(user, query, offset)
     calls = await bot.fake.wait_for_calls("answerInlineQuery", before + 1)
@@ -23,8 +25,9 @@ async def ask_inline(bot: BotUnderTest, user: FakeUser, query: str, offset: str 
 async def test_inline_search_returns_twenty_shareable_stories_then_pages(
     archive: Archive, running_bot: BotUnderTest
 ) -> None:
-    items = [news_item(n, f"Гранты для НКО № {n}", f"Текст про гранты {n} & <теги>")
-             for n in range(30)]
+    items = [
+        news_item(n, f"Гранты для НКО № {n}", f"Текст про гранты {n} & <теги>") for n in range(30)
+    ]
     await store_items(archive, items)
     bot = running_bot
     user = bot.fake.user(701, language_code="kk")
@@ -50,10 +53,13 @@ async def test_inline_search_returns_twenty_shareable_stories_then_pages(
 async def test_empty_inline_query_offers_the_latest_relevant_stories(
     archive: Archive, running_bot: BotUnderTest
 ) -> None:
-    await store_items(archive, [
-        news_item(1, "Новый закон об НКО", "Текст"),
-        news_item(2, "Погода", "Солнечно", relevant=False),
-    ])
+    await store_items(
+        archive,
+        [
+            news_item(1, "Новый закон об НКО", "Текст"),
+            news_item(2, "Погода", "Солнечно", relevant=False),
+        ],
+    )
     bot = running_bot
     user = bot.fake.user(702, language_code="en")
     answer = await ask_inline(bot, user, "")
@@ -65,8 +71,9 @@ async def test_hostile_inline_queries_answer_cleanly(
 ) -> None:
     await store_items(archive, [news_item(1, "Гранты", "Текст")])
     bot = running_bot
-    for n, query in enumerate(['"', "AND(", "{title}:x", "<b>", "x" * 256, "\u202e\u200b",
-                               "гранты", "9" * 300]):
+    for n, query in enumerate(
+        ['"', "AND(", "{title}:x", "<b>", "x" * 256, "\u202e\u200b", "гранты", "9" * 300]
+    ):
         user = bot.fake.user(720 + n)
         answer = await ask_inline(bot, user, query, offset="junk")
         assert isinstance(answer["results"], list)

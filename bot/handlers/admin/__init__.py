@@ -26,8 +26,9 @@ def refusal_router() -> Router:
 
     @router.callback_query(F.data.startswith(CALLBACK_PREFIX), ~IsAdmin())
     async def refuse_button(callback: CallbackQuery) -> None:
-        await callback.answer(_("Sorry, only the bot's administrators can do this."),
-                              show_alert=True)
+        await callback.answer(
+            _("Sorry, only the bot's administrators can do this."), show_alert=True
+        )
 
     @router.message(F.document, F.chat.type == ChatType.PRIVATE, ~IsAdmin())
     async def refuse_document(message: Message) -> None:

@@ -14,7 +14,14 @@ from bot.i18n import gettext_for
 _ = gettext_for("admin")
 
 ADMIN_COMMANDS: tuple[str, ...] = (
-    "addfeed", "feeds", "removefeed", "pausefeed", "resumefeed", "poll", "stats", "keywords",
+    "addfeed",
+    "feeds",
+    "removefeed",
+    "pausefeed",
+    "resumefeed",
+    "poll",
+    "stats",
+    "keywords",
     "export",
 )
 CALLBACK_PREFIX = "adm"  # every admin button's callback data starts with it

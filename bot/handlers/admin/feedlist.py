@@ -57,8 +57,13 @@ def feed_line(source: Source, counts: tuple[int, int], reader: Reader) -> str:
     last_ok = format_when(source.last_success_at, reader) if source.last_success_at else _("never")
     lines = [
         f"{icon} <b>#{source.id}</b> {title}",
-        _("items {items}, kept {share} · last success: {when} · errors in a row: {errors}",
-          items=items, share=share, when=last_ok, errors=source.error_count),
+        _(
+            "items {items}, kept {share} · last success: {when} · errors in a row: {errors}",
+            items=items,
+            share=share,
+            when=last_ok,
+            errors=source.error_count,
+        ),
     ]
     if source.error_count and source.last_error:
         lines.append("<i>" + html.escape(shorten(source.last_error, 160), quote=False) + "</i>")
@@ -74,9 +79,10 @@ async def feeds_page(
     pages = (len(sources) + FEEDS_PER_PAGE - 1) // FEEDS_PER_PAGE
     page = min(max(page, 0), pages - 1)
     counts = await archive.sources.stats()
-    shown = sources[page * FEEDS_PER_PAGE: (page + 1) * FEEDS_PER_PAGE]
-    header = _("Feeds: {count} (page {page} of {pages})", count=len(sources), page=page + 1,
-               pages=pages)
+    shown = sources[page * FEEDS_PER_PAGE : (page + 1) * FEEDS_PER_PAGE]
+    header = _(
+        "Feeds: {count} (page {page} of {pages})", count=len(sources), page=page + 1, pages=pages
+    )
     text = join_blocks(header, [feed_line(s, counts.get(s.id, (0, 0)), reader) for s in shown])
     row = []
     if page > 0:
@@ -91,11 +97,19 @@ def poll_report(reports: list[RefreshReport]) -> str:
     new = sum(len(r.new_items) for r in reports)
     kept = sum(r.kept for r in reports)
     failed = [r for r in reports if r.error]
-    lines = [_("Polled {feeds} feeds: {new} new items, {kept} kept by the filter, {errors} errors.",
-               feeds=len(reports), new=new, kept=kept, errors=len(failed))]
+    lines = [
+        _(
+            "Polled {feeds} feeds: {new} new items, {kept} kept by the filter, {errors} errors.",
+            feeds=len(reports),
+            new=new,
+            kept=kept,
+            errors=len(failed),
+        )
+    ]
     for report in failed[:ERRORS_LISTED]:
-        name = html.escape(f"#{report.source_id} {shorten(report.title or report.url, 60)}",
-                           quote=False)
+        name = html.escape(
+            f"#{report.source_id} {shorten(report.title or report.url, 60)}", quote=False
+        )
         lines.append(f"⚠️ {name}: {reason_words(report.error or '')}")
     if len(failed) > ERRORS_LISTED:
         lines.append(_("…and {more} more; see /feeds.", more=len(failed) - ERRORS_LISTED))
@@ -146,8 +160,11 @@ def create_router() -> Router:
         removed = await archive.sources.remove(callback_data.id)
         if removed:
             log.info("admin %s removed feed %s", callback.from_user.id, callback_data.id)
-        text = (_("Feed #{id} removed.", id=callback_data.id) if removed
-                else _("There is no feed #{id}.", id=callback_data.id))
+        text = (
+            _("Feed #{id} removed.", id=callback_data.id)
+            if removed
+            else _("There is no feed #{id}.", id=callback_data.id)
+        )
         message = callback.message
         if message is not None and not isinstance(message, InaccessibleMessage):
             await message.edit_text(text)
@@ -164,8 +181,13 @@ def create_router() -> Router:
         if pause:
             await message.answer(_("⏸ Feed #{id} «{title}» paused.", id=source.id, title=title))
         else:
-            await message.answer(_("▶️ Feed #{id} «{title}» resumed; it will be polled soon.",
-                                   id=source.id, title=title))
+            await message.answer(
+                _(
+                    "▶️ Feed #{id} «{title}» resumed; it will be polled soon.",
+                    id=source.id,
+                    title=title,
+                )
+            )
 
     @router.message(Command("poll"), flags={"throttle": "heavy"})
     async def poll_now(message: Message, services: Services) -> None:
@@ -185,8 +207,9 @@ async def _named_feed(
     """The feed whose id follows the command, or None after telling the admin what is wrong."""
     feed_id = parse_feed_id(command.args)
     if feed_id is None:
-        await message.answer(_("Send {command} and the feed's number from /feeds, e.g. "
-                               "{command} 3.", command=usage))
+        await message.answer(
+            _("Send {command} and the feed's number from /feeds, e.g. {command} 3.", command=usage)
+        )
         return None
     source = await archive.sources.get(feed_id)
     if source is None:

@@ -122,10 +122,12 @@ def probe_summary(probe: FeedProbe) -> str:
 
 def found_keyboard(key: str, found: list[FeedLink]) -> InlineKeyboardMarkup:
     rows = [
-        [InlineKeyboardButton(
-            text="➕ " + shorten(link.title or link.url.split("://", 1)[-1], 60),
-            callback_data=AddFound(key=key, n=n).pack(),
-        )]
+        [
+            InlineKeyboardButton(
+                text="➕ " + shorten(link.title or link.url.split("://", 1)[-1], 60),
+                callback_data=AddFound(key=key, n=n).pack(),
+            )
+        ]
         for n, link in enumerate(found)
     ]
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -147,8 +149,9 @@ async def add_checked_feed(
     if probe.is_html_page:
         return await _offer_discovered(services, url, probe.body, pages)
     if probe.error:
-        return _("Not added: {url}\nReason: {reason}", url=shown,
-                 reason=reason_words(probe.error)), None
+        return _(
+            "Not added: {url}\nReason: {reason}", url=shown, reason=reason_words(probe.error)
+        ), None
     final_url = probe.url or url
     source, created = await services.archive.sources.add(
         final_url,
@@ -160,8 +163,9 @@ async def add_checked_feed(
     title = html.escape(shorten(source.title or final_url, 200), quote=False)
     if not created:
         return _("This feed is already in the list as #{id}.", id=source.id), None
-    return _("✅ Added feed #{id}: <b>{title}</b>", id=source.id, title=title) + "\n" + \
-        probe_summary(probe), None
+    return _(
+        "✅ Added feed #{id}: <b>{title}</b>", id=source.id, title=title
+    ) + "\n" + probe_summary(probe), None
 
 
 async def _probe(services: Services, url: str) -> FeedProbe | None:
@@ -205,16 +209,20 @@ def create_router() -> Router:
         url = normalise_url(command.args or "")
         if url is None and (command.args or "").strip():
             # Something was given: name what is wrong with it rather than repeat the syntax.
-            await message.answer(_(
-                "That is not a web address I can check: only http:// and https:// feeds can "
-                "be added, for example:\n/addfeed https://example.kz/rss"
-            ))
+            await message.answer(
+                _(
+                    "That is not a web address I can check: only http:// and https:// feeds can "
+                    "be added, for example:\n/addfeed https://example.kz/rss"
+                )
+            )
             return
         if url is None:
-            await message.answer(_(
-                "Send /addfeed and the address of a feed or of a site page, for example:\n"
-                "/addfeed https://example.kz/rss"
-            ))
+            await message.answer(
+                _(
+                    "Send /addfeed and the address of a feed or of a site page, for example:\n"
+                    "/addfeed https://example.kz/rss"
+                )
+            )
             return
         progress = await message.answer(_("⏳ Checking the feed…"))
         admin_id = message.from_user.id if message.from_user else 0
@@ -222,11 +230,17 @@ def create_router() -> Router:
         await progress.edit_text(text, reply_markup=keyboard)
 
     @router.callback_query(AddFound.filter())
-    async def add_found(callback: CallbackQuery, callback_data: AddFound, services: Services) -> None:
+    async def add_found(
+        callback: CallbackQuery, callback_data: AddFound, services: Services
+    ) -> None:
         found = pages.get(callback_data.key)
         message = callback.message
-        if found is None or not 0 <= callback_data.n < len(found) or message is None \
-                or isinstance(message, InaccessibleMessage):
+        if (
+            found is None
+            or not 0 <= callback_data.n < len(found)
+            or message is None
+            or isinstance(message, InaccessibleMessage)
+        ):
             await callback.answer(_("This list has expired. Send /addfeed again."), show_alert=True)
             return
         await callback.answer(_("⏳ Checking the feed…"))

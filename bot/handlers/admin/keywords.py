@@ -76,8 +76,9 @@ def parse_change(args: str) -> tuple[str, str, str] | None:
 
 
 def usage() -> str:
-    topics = "\n".join(f"{n}. {topic_name(t, current_language())}"
-                       for n, t in enumerate(TOPICS, start=1))
+    topics = "\n".join(
+        f"{n}. {topic_name(t, current_language())}" for n, t in enumerate(TOPICS, start=1)
+    )
     return _(
         "Add or remove filter terms:\n"
         "/keywords add TOPIC TERM: items with the term count for the topic\n"
@@ -110,13 +111,18 @@ def topic_view(terms: list[FilterTerm], number: int) -> tuple[str, InlineKeyboar
     topic = TOPICS[number - 1]
     own = [t for t in terms if t.topic == topic][:40]
     name = html.escape(topic_name(topic, current_language()))
-    text = _("<b>{topic}</b>: press a term to remove it.", topic=name) if own else _(
-        "<b>{topic}</b>: no terms added yet.", topic=name)
+    text = (
+        _("<b>{topic}</b>: press a term to remove it.", topic=name)
+        if own
+        else _("<b>{topic}</b>: no terms added yet.", topic=name)
+    )
     rows = [
-        [InlineKeyboardButton(
-            text=("✕ ＋ " if t.kind == "include" else "✕ － ") + shorten(t.term, 40),
-            callback_data=DropTerm(topic=number, digest=term_digest(t)).pack(),
-        )]
+        [
+            InlineKeyboardButton(
+                text=("✕ ＋ " if t.kind == "include" else "✕ － ") + shorten(t.term, 40),
+                callback_data=DropTerm(topic=number, digest=term_digest(t)).pack(),
+            )
+        ]
         for t in own
     ]
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
@@ -144,15 +150,14 @@ async def rescore(services: Services) -> tuple[int, int, int]:
     return total, changed, kept
 
 
-async def apply_change(
-    services: Services, change: tuple[str, str, str], admin_id: int
-) -> str:
+async def apply_change(services: Services, change: tuple[str, str, str], admin_id: int) -> str:
     """Store one term change and re-score; the reply for the admin."""
     action, topic, term = change
     terms = services.archive.terms
     if action == "remove":
-        removed = [await terms.remove(FilterTerm(topic, kind, term))
-                   for kind in ("include", "exclude")]
+        removed = [
+            await terms.remove(FilterTerm(topic, kind, term)) for kind in ("include", "exclude")
+        ]
         if not any(removed):
             return _("There is no term «{term}» in this topic.", term=html.escape(term))
     else:
@@ -166,8 +171,12 @@ async def apply_change(
 async def rescored_reply(services: Services) -> str:
     """Re-score the archive and say what the filter keeps now."""
     total, changed, kept = await rescore(services)
-    return _("✅ Filter updated. Re-scored {total} items: {changed} changed, the filter keeps "
-             "{kept}.", total=total, changed=changed, kept=kept)
+    return _(
+        "✅ Filter updated. Re-scored {total} items: {changed} changed, the filter keeps {kept}.",
+        total=total,
+        changed=changed,
+        kept=kept,
+    )
 
 
 def create_router() -> Router:
@@ -175,9 +184,7 @@ def create_router() -> Router:
 
     # A change re-scores the whole archive, so only changes count as heavy.
     @router.message(Command("keywords", magic=F.args), flags={"throttle": "heavy"})
-    async def change_keywords(
-        message: Message, command: CommandObject, services: Services
-    ) -> None:
+    async def change_keywords(message: Message, command: CommandObject, services: Services) -> None:
         change = parse_change(command.args or "")
         if change is None:
             await message.answer(usage())
@@ -196,8 +203,11 @@ def create_router() -> Router:
         callback: CallbackQuery, callback_data: TopicTerms, services: Services
     ) -> None:
         message = callback.message
-        if not 1 <= callback_data.topic <= len(TOPICS) or message is None \
-                or isinstance(message, InaccessibleMessage):
+        if (
+            not 1 <= callback_data.topic <= len(TOPICS)
+            or message is None
+            or isinstance(message, InaccessibleMessage)
+        ):
             await callback.answer()
             return
         text, keyboard = topic_view(await services.archive.terms.all(), callback_data.topic)

@@ -38,15 +38,29 @@ async def import_feeds(archive: Archive, data: bytes, admin_id: int) -> str:
     added = known = 0
     for feed in document.feeds:
         _source, created = await archive.sources.add(
-            feed.url, title=feed.title, site_url=feed.site_url, language=feed.language,
+            feed.url,
+            title=feed.title,
+            site_url=feed.site_url,
+            language=feed.language,
             added_by=admin_id,
         )
         added += created
         known += not created
-    log.info("admin %s imported OPML: %s added, %s known, %s invalid", admin_id, added, known,
-             len(document.invalid))
-    lines = [_("📥 OPML imported: {added} added, {known} already in the list, {invalid} invalid.",
-               added=added, known=known, invalid=len(document.invalid))]
+    log.info(
+        "admin %s imported OPML: %s added, %s known, %s invalid",
+        admin_id,
+        added,
+        known,
+        len(document.invalid),
+    )
+    lines = [
+        _(
+            "📥 OPML imported: {added} added, {known} already in the list, {invalid} invalid.",
+            added=added,
+            known=known,
+            invalid=len(document.invalid),
+        )
+    ]
     for url in document.invalid[:INVALID_LISTED]:
         lines.append("✗ " + html.escape(shorten(url, 120), quote=False))
     if added:
@@ -64,8 +78,12 @@ def create_router() -> Router:
             await message.answer(_("To import feeds, send an OPML file (.opml or .xml)."))
             return
         if document.file_size is not None and document.file_size > MAX_OPML_BYTES:
-            await message.answer(_("This file is too large to be a feed list (over {size} KB).",
-                                   size=MAX_OPML_BYTES // 1000))
+            await message.answer(
+                _(
+                    "This file is too large to be a feed list (over {size} KB).",
+                    size=MAX_OPML_BYTES // 1000,
+                )
+            )
             return
         buffer = io.BytesIO()
         await bot.download(document, destination=buffer)

@@ -30,19 +30,37 @@ def render_stats(stats: StatsOverview, reader: Reader) -> str:
     floods = "—" if stats.flood_waits_24h is None else str(stats.flood_waits_24h)
     lines = [
         _("📊 <b>Statistics</b>"),
-        _("Subscribers: {active} active, {stopped} unsubscribed, {blocked} blocked the bot",
-          active=stats.active, stopped=stats.stopped, blocked=stats.blocked),
+        _(
+            "Subscribers: {active} active, {stopped} unsubscribed, {blocked} blocked the bot",
+            active=stats.active,
+            stopped=stats.stopped,
+            blocked=stats.blocked,
+        ),
         _("By mode: {modes}", modes=_counts(stats.subscribers_by_mode, modes)),
         _("By language: {languages}", languages=_counts(stats.subscribers_by_language, languages)),
-        _("Feeds: {enabled} active ({failing} failing), {paused} paused",
-          enabled=stats.feeds_enabled, failing=stats.feeds_failing, paused=stats.feeds_paused),
-        _("Items in 24 h: {items}, kept by the filter: {kept} (all stored: {total})",
-          items=stats.items_24h, kept=stats.kept_24h, total=stats.items_total),
+        _(
+            "Feeds: {enabled} active ({failing} failing), {paused} paused",
+            enabled=stats.feeds_enabled,
+            failing=stats.feeds_failing,
+            paused=stats.feeds_paused,
+        ),
+        _(
+            "Items in 24 h: {items}, kept by the filter: {kept} (all stored: {total})",
+            items=stats.items_24h,
+            kept=stats.kept_24h,
+            total=stats.items_total,
+        ),
         _("Last poll: {when}", when=last_poll),
-        _("Messages sent in 24 h: {sent}; flood waits: {floods}", sent=stats.sent_24h,
-          floods=floods),
-        _("Outbox: {pending} waiting, {dead} undeliverable", pending=stats.outbox_pending,
-          dead=stats.outbox_dead),
+        _(
+            "Messages sent in 24 h: {sent}; flood waits: {floods}",
+            sent=stats.sent_24h,
+            floods=floods,
+        ),
+        _(
+            "Outbox: {pending} waiting, {dead} undeliverable",
+            pending=stats.outbox_pending,
+            dead=stats.outbox_dead,
+        ),
     ]
     return "\n".join(lines)
 
