@@ -38,6 +38,7 @@ from feeds.clean import clean_entries
 from feeds.fetch import Fetcher
 from feeds.models import Item, Source
 from feeds.parse import parse_feed
+from feeds.stories import Fingerprint
 from feeds.textnorm import stem_text
 from tests.fakes.feed_server import FeedEntry, FeedServer, rss_document
 
@@ -154,10 +155,11 @@ class _StoryTimer:
         self.seconds = 0.0
         self._inner = pipeline.assign_stories
 
-    async def __call__(self, conn: Any, items: list[Item]) -> None:
+    async def __call__(self, conn: Any, items: list[Item],
+                       fingerprints: list[Fingerprint] | None = None) -> None:
         started = time.perf_counter()
         try:
-            await self._inner(conn, items)
+            await self._inner(conn, items, fingerprints)
         finally:
             self.seconds += time.perf_counter() - started
 
