@@ -149,6 +149,57 @@ async def compose_digest(
     return _Composer(now, default_timezone).digest(subscriber, selection)
 
 
+class DigestBatch:
+    """The digests of a known set of subscribers at one moment, composed in any number of
+    chunks from one read of the archive (see `prepare_digests`)."""
+
+    def __init__(
+        self, pool: StoryPool | None, starts: dict[int, float], now: datetime,
+        default_timezone: str,
+    ) -> None:
+        self._pool = pool
+        self._starts = starts
+        self._composer = _Composer(now, default_timezone)
+
+    def compose(self, subscribers: Iterable[Subscriber]) -> dict[int, Digest]:
+        """chat_id -> digest for those of `subscribers` (prepared with the batch) who have
+        news. A subscriber whose digest cannot be composed is logged and left out; the
+        others still get theirs."""
+        digests: dict[int, Digest] = {}
+        if self._pool is None:
+            return digests
+        for subscriber in subscribers:
+            start = self._starts.get(subscriber.chat_id)
+            if start is None:
+                log.warning("chat %s was not prepared in this digest batch", subscriber.chat_id)
+                continue
+            try:
+                selection = self._pool.select(
+                    subscriber.chat_id, subscriber.topics, subscriber.watch_words, start,
+                    MAX_STORIES,
+                )
+                digest = self._composer.digest(subscriber, selection)
+            except Exception:
+                log.exception("cannot compose the digest of chat %s; skipped", subscriber.chat_id)
+                continue
+            if digest is not None:
+                digests[subscriber.chat_id] = digest
+        return digests
+
+
+async def prepare_digests(
+    archive: Archive, subscribers: Iterable[Subscriber], now: datetime, *,
+    default_timezone: str = DEFAULT_TIMEZONE,
+) -> DigestBatch:
+    """Read once what the digests of `subscribers` at `now` need; then `compose` them in
+    chunks of any size (e.g. one transaction of the outbox per chunk) at no further read."""
+    subscribers = list(subscribers)
+    now_ts = _timestamp(now)
+    starts = {s.chat_id: digest_since(s, now_ts) for s in subscribers}
+    pool = await _pool(archive, min(starts.values()), subscribers) if starts else None
+    return DigestBatch(pool, starts, now, default_timezone)
+
+
 async def compose_digests(
     archive: Archive, subscribers: Iterable[Subscriber], now: datetime, *,
     default_timezone: str = DEFAULT_TIMEZONE,
@@ -157,25 +208,5 @@ async def compose_digests(
     left out), from one read of the archive. A subscriber whose digest cannot be composed
     is logged and left out; the others still get theirs."""
     subscribers = list(subscribers)
-    if not subscribers:
-        return {}
-    now_ts = _timestamp(now)
-    starts = {s.chat_id: digest_since(s, now_ts) for s in subscribers}
-    pool = await _pool(archive, min(starts.values()), subscribers)
-    if pool is None:
-        return {}
-    composer = _Composer(now, default_timezone)
-    digests: dict[int, Digest] = {}
-    for subscriber in subscribers:
-        try:
-            selection = pool.select(
-                subscriber.chat_id, subscriber.topics, subscriber.watch_words,
-                starts[subscriber.chat_id], MAX_STORIES,
-            )
-            digest = composer.digest(subscriber, selection)
-        except Exception:
-            log.exception("cannot compose the digest of chat %s; skipped", subscriber.chat_id)
-            continue
-        if digest is not None:
-            digests[subscriber.chat_id] = digest
-    return digests
+    batch = await prepare_digests(archive, subscribers, now, default_timezone=default_timezone)
+    return batch.compose(subscribers)

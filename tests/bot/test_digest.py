@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.digest import MAX_STORIES, compose_digest, compose_digests
+from bot.digest import MAX_STORIES, compose_digest, compose_digests, prepare_digests
 from feeds.archive import Archive
 from feeds.archive.digests import record_deliveries
 from feeds.archive.subscribers import Subscriber
@@ -196,6 +196,12 @@ async def test_many_subscribers_from_one_read(archive: Archive) -> None:
             digests[subscriber.chat_id].parts if subscriber.chat_id in digests else None
         )
     assert await compose_digests(archive, [], NOW) == {}
+
+    # Prepared once, composed in chunks: the same digests.
+    batch = await prepare_digests(archive, subscribers, NOW)
+    chunked = {**batch.compose(subscribers[:2]), **batch.compose(subscribers[2:])}
+    assert {k: d.parts for k, d in chunked.items()} == {k: d.parts for k, d in digests.items()}
+    assert batch.compose([Subscriber(chat_id=99)]) == {}  # not prepared: left out, logged
 
 
 async def link_into_one_story(archive: Archive, story_ids: list[int]) -> None:
