@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
-from feeds.archive import Archive
+from feeds.archive import Archive, connect_archive
 from feeds.archive.items import insert_new_items
 from feeds.archive.stories import assign_stories
 from feeds.models import Item, Verdict
@@ -247,3 +248,56 @@ async def test_old_days_of_the_word_index_are_pruned(archive: Archive) -> None:
     assert oldest_day >= int(room.now // 86_400) - 15
     cursor = await archive.db.reader.execute("SELECT COUNT(*) FROM story_fingerprints")
     assert tuple(await cursor.fetchone() or ()) == (2,)  # fingerprints stay with their items
+
+
+async def _story_groups(archive: Archive, batches: list[list[Item]]) -> list[list[str]]:
+    """Store `batches` (one transaction each) and return the guids grouped by story."""
+    for batch in batches:
+        async with archive.db.transaction() as conn:
+            stored = await insert_new_items(
+                conn, batch,
+                [(stem_text(i.title, i.language), stem_text(i.text, i.language)) for i in batch],
+            )
+            await assign_stories(conn, stored)
+    cursor = await archive.db.reader.execute(
+        "SELECT story_id, guid FROM items ORDER BY story_id, id")
+    groups: dict[int, list[str]] = {}
+    for story_id, guid in await cursor.fetchall():
+        groups.setdefault(story_id, []).append(guid)
+    return list(groups.values())
+
+
+async def test_one_batch_assigns_as_one_item_at_a_time(archive: Archive, tmp_path: Path) -> None:
+    """A refresh's items are matched together, each seeing the ones before it: the stories
+    (and their ids) are those of storing the items one by one."""
+    now = time.time()
+    told = [CENTRE_A, ENERGY_COUNCIL, CENTRE_B, ENERGY_COUNCIL_OTHER_OUTLET, HEALTH_COUNCIL,
+            CENTRE_A]  # from sources 1, 2, 3, 1, 2, 3
+
+    def items() -> list[Item]:
+        return [
+            Item(source_id=1 + n % 3, guid=f"g{n}", url=f"https://n.example.kz/{n}",
+                 canonical_url=f"https://n.example.kz/{n}", title=title, text=text,
+                 language="ru", published_at=now - n * 600, fetched_at=now,
+                 content_hash=f"h{n}", verdict=Verdict(relevant=n % 2 == 0, score=1.0))
+            for n, (title, text) in enumerate(told)
+        ]
+
+    one_by_one = await connect_archive(tmp_path / "one_by_one.db")
+    try:
+        for number in range(3):
+            for store in (archive, one_by_one):
+                await store.sources.add(f"https://s{number}.example.kz/rss")
+        together = await _story_groups(archive, [items()])
+        apart = await _story_groups(one_by_one, [[item] for item in items()])
+        rows = "SELECT id, representative_id, first_published_at, last_published_at FROM stories"
+        cursor_a = await archive.db.reader.execute(rows)
+        cursor_b = await one_by_one.db.reader.execute(rows)
+        assert [tuple(r) for r in await cursor_a.fetchall()] == [
+            tuple(r) for r in await cursor_b.fetchall()]
+    finally:
+        await one_by_one.close()
+    assert together == apart
+    assert ["g0", "g2", "g5"] in together  # one event from three items of one batch
+    assert ["g1", "g3"] in together
+    assert ["g4"] in together
