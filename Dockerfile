@@ -25,7 +25,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DATABASE_PATH=/data/civic-digest.db
+    DATABASE_PATH=/data/civic-digest.db \
+    METRICS_HOST=0.0.0.0
 
 RUN groupadd --system --gid 10001 civic \
     && useradd --system --uid 10001 --gid civic --home-dir /data --shell /usr/sbin/nologin civic \

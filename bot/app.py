@@ -18,6 +18,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import LinkPreviewOptions
 
 from bot.commands_menu import publish_commands
@@ -64,6 +65,11 @@ def create_dispatcher(services: Services, *, background: bool = True) -> Dispatc
         settings=services.settings,
     )
     setup_middlewares(dispatcher)
+    if services.settings.metrics_port is not None:
+        from bot.metrics import create_metrics, install_handler_timing
+
+        services.metrics = create_metrics()
+        install_handler_timing(dispatcher, services.metrics)
     for router in create_routers():
         dispatcher.include_router(router)
     dispatcher["run_background"] = background
@@ -82,7 +88,10 @@ async def _on_startup(bot: Bot, dispatcher: Dispatcher, services: Services) -> N
             await stack.aclose()
             raise
     dispatcher[_BACKGROUND_KEY] = stack
-    log.info("bot started as @%s", (await bot.me()).username)
+    try:
+        log.info("bot started as @%s", (await bot.me()).username)
+    except TelegramAPIError as exc:  # no network yet: polling reports and retries
+        log.warning("bot started; Telegram not reachable yet (%s)", type(exc).__name__)
 
 
 async def _on_shutdown(dispatcher: Dispatcher) -> None:

@@ -61,7 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"civic-digest: invalid settings:\n{exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.log_format)
+    secrets = [
+        secret.get_secret_value()
+        for secret in (settings.bot_token, settings.webhook_secret)
+        if secret is not None and secret.get_secret_value()
+    ]
+    setup_logging(settings.log_level, settings.log_format, secrets=secrets)
     try:
         return int(args.command_module.main(args, settings))
     except MissingTokenError as exc:

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_port: int = 8080
     metrics_port: int | None = None
+    # Loopback by default: metrics are for the operator; a container sets 0.0.0.0.
+    metrics_host: str = "127.0.0.1"
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -344,7 +344,7 @@ async def start_metrics(
     services: Services,
     *,
     metrics: Metrics | None = None,
-    host: str = "0.0.0.0",
+    host: str | None = None,
 ) -> MetricsServer | None:
     """Background part for bot.app: with METRICS_PORT set, count the bot's Telegram calls and
     serve /metrics; `stack` undoes both. Returns the server (None when METRICS_PORT is unset).
@@ -354,7 +354,8 @@ async def start_metrics(
     port = services.settings.metrics_port
     if port is None:
         return None
-    metrics = metrics or create_metrics()
+    metrics = metrics or services.metrics or create_metrics()
+    host = host or services.settings.metrics_host
     calls = TelegramCallMetrics(metrics)
     bot.session.middleware(calls)
     stack.callback(bot.session.middleware.unregister, calls)

@@ -10,14 +10,15 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from feeds.archive import Archive, connect_archive
 from feeds.classify import Classifier, FilterTerm
+from feeds.fetch import Fetcher
 
 if TYPE_CHECKING:
-    from feeds.fetch import Fetcher
+    from bot.metrics import Metrics
 
 
 @dataclass(slots=True)
@@ -28,6 +29,8 @@ class Services:
     classifier: Classifier
     # Set by the sender when it runs, so that handlers can ask it to look at the outbox now.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # The Prometheus metrics, when METRICS_PORT is set (built with the dispatcher).
+    metrics: Metrics | None = None
 
     async def reload_classifier(self) -> Classifier:
         """Rebuild the filter with the admins' current terms (after /keywords changes)."""
@@ -38,13 +41,6 @@ class Services:
 
 async def _open_fetcher(settings: Settings, stack: AsyncExitStack) -> Fetcher:
     """The shared feed fetcher, closed with the stack."""
-    try:
-        from feeds.fetch import Fetcher
-    except ModuleNotFoundError as exc:
-        if exc.name != "feeds.fetch":
-            raise
-        # The fetcher is not part of this build yet; handlers that fetch report it.
-        return cast("Fetcher", None)
     return await stack.enter_async_context(Fetcher(allow_private=settings.feeds_allow_private))
 
 

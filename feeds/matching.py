@@ -31,7 +31,7 @@ from feeds.textnorm import (
 _WORD_RE = re.compile(r"\w+")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _KAZAKH_LETTER_RE = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
-_CACHE_LIMIT = 200_000  # distinct word forms per thread before the cache starts afresh
+_CACHE_LIMIT = 20_000  # distinct word forms per thread before the cache starts afresh (a few MB)
 
 Keys = tuple[str, ...]
 

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import signal
+import sys
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -40,17 +41,60 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(settings: Settings, *, polling_timeout: int) -> int:
+    from aiogram.exceptions import TelegramNetworkError
+    from aiogram.utils.token import TokenValidationError
+
     from bot.app import create_bot, create_dispatcher
     from bot.services import open_services
 
-    async with open_services(settings) as services:
+    try:
         bot = create_bot(settings)
-        dispatcher = create_dispatcher(services)
-        if settings.webhook_url:
-            await _serve_webhook(dispatcher, bot, settings)
-        else:
-            await _poll(dispatcher, bot, polling_timeout)
+    except TokenValidationError:
+        print(TOKEN_MALFORMED, file=sys.stderr)
+        return 2
+    try:
+        if not await _token_accepted(bot):
+            return 2
+        async with open_services(settings) as services:
+            dispatcher = create_dispatcher(services)
+            if settings.webhook_url:
+                await _serve_webhook(dispatcher, bot, settings)
+            else:
+                await _poll(dispatcher, bot, polling_timeout)
+    except TelegramNetworkError as exc:
+        # Only a start with no way to reach the Bot API ends here; once running, polling
+        # retries on its own. A supervisor (Docker, systemd) restarts the bot.
+        print(f"civic-digest: cannot reach the Bot API at {settings.telegram_api_url}: "
+              f"{exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await bot.session.close()
     return 0
+
+
+TOKEN_MALFORMED = (
+    "civic-digest: BOT_TOKEN does not look like a bot token (digits, a colon, then letters);"
+    " copy it again from @BotFather."
+)
+TOKEN_REFUSED = (
+    "civic-digest: Telegram refused BOT_TOKEN (401 Unauthorized). It may have been revoked:"
+    " get the current token from @BotFather (/token) and put it in BOT_TOKEN."
+)
+
+
+async def _token_accepted(bot: Bot) -> bool:
+    """False (after saying so) when Telegram refuses the token. Other failures, such as no
+    network yet, are left to polling, which retries with a backoff."""
+    from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+
+    try:
+        await bot.get_me()
+    except TelegramUnauthorizedError:
+        print(TOKEN_REFUSED, file=sys.stderr)
+        return False
+    except TelegramAPIError as exc:
+        log.warning("could not reach Telegram yet (%s); polling will retry", type(exc).__name__)
+    return True
 
 
 async def _poll(dispatcher: Dispatcher, bot: Bot, polling_timeout: int) -> None:
