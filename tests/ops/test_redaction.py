@@ -104,7 +104,9 @@ async def test_a_real_run_with_a_refused_token_leaks_nothing(tmp_path: Path) -> 
             await asyncio.wait_for(bot.process.wait(), 120)
         assert fake.calls() and all(c.status == 401 for c in fake.calls())
     assert bot.output, "the run wrote nothing at all"
-    assert "Unauthorized" in bot.output
+    assert bot.process.returncode == 2
+    assert "Telegram refused BOT_TOKEN (401 Unauthorized)" in bot.output
+    assert "Traceback" not in bot.output and "Unclosed client session" not in bot.output
     assert SECRET_PART not in bot.output
 
 
