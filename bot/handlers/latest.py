@@ -80,5 +80,9 @@ def create_router() -> Router:
             return
         for part in digest.parts:
             await message.answer(part)
+        # What the reader has seen now does not come again in their scheduled digest.
+        await archive.digests.mark_delivered(
+            message.chat.id, digest.story_ids, "digest", datetime.now(UTC).timestamp()
+        )
 
     return router

@@ -117,6 +117,13 @@ class DigestStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    async def mark_delivered(
+        self, chat_id: int, story_ids: Iterable[int], via: str, now: float
+    ) -> None:
+        """Record, in a transaction of its own, that `story_ids` reached `chat_id`."""
+        async with self._db.transaction() as conn:
+            await record_deliveries(conn, chat_id, story_ids, via, now)
+
     async def candidates(self, since: float) -> list[StoryCandidate]:
         """Every story with a relevant item published at or after `since`, newest news first,
         with the sources of all its items (whenever published) for its "also" line."""

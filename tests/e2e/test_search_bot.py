@@ -188,6 +188,8 @@ async def test_digest_now_sends_the_composed_parts(
     reply = await running_bot.reply(user, "/digest")
     assert "Гранты для НКО" in reply["text"]
     assert all(c.ok for c in running_bot.fake.calls("sendMessage"))
+    again = await running_bot.reply(user, "/digest")
+    assert "нет новых материалов" in again["text"], "a story the reader has seen came again"
 
 
 async def test_a_flood_of_searches_gets_one_slow_down_not_a_query_each(
