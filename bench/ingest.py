@@ -24,6 +24,7 @@ import random
 import resource
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,7 +157,7 @@ class _StoryTimer:
         self._inner = pipeline.assign_stories
 
     async def __call__(self, conn: Any, items: list[Item],
-                       fingerprints: list[Fingerprint] | None = None) -> None:
+                       fingerprints: Sequence[Fingerprint] | None = None) -> None:
         started = time.perf_counter()
         try:
             await self._inner(conn, items, fingerprints)
