@@ -9,10 +9,9 @@ and consumes its words, so a mask such as «общественный транс�
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain, compress
 from operator import not_
 
@@ -31,7 +30,7 @@ from feeds.textnorm import (
 _WORD_RE = re.compile(r"\w+")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _KAZAKH_LETTER_RE = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
-_CACHE_LIMIT = 20_000  # distinct word forms per thread before the cache starts afresh (a few MB)
+_CACHE_LIMIT = 20_000  # distinct word forms remembered per script before starting afresh (~5 MB)
 
 Keys = tuple[str, ...]
 
@@ -126,6 +125,16 @@ def reads_as_kazakh(text: str, language: str) -> bool:
     return len(_KAZAKH_LETTER_RE.findall(text)) * 60 > len(text) > 0
 
 
+@dataclass(slots=True)
+class _FormCache:
+    """Word forms seen: their keys, and whether a term may start at them. Threads only add
+    entries (each a single dictionary operation, atomic under the interpreter lock), and
+    computing a form twice gives the same keys, so no lock is needed."""
+
+    known: dict[str, Keys] = field(default_factory=dict)
+    starts_term: dict[str, bool] = field(default_factory=dict)
+
+
 class Matcher:
     """Compiled terms; immutable after construction, so any thread may use it at once."""
 
@@ -149,7 +158,10 @@ class Matcher:
         self._kazakh_only = frozenset(
             keys for keys, found in self._terms.items() if all(t.kazakh_only for t in found)
         )
-        self._local = threading.local()
+        # One cache per script (Kazakh or not) for every thread: word form → its keys, and
+        # whether a term may start at it. A full cache is replaced, never cleared, so a
+        # thread reading the old one meanwhile finishes with it intact.
+        self._caches: dict[bool, _FormCache] = {False: _FormCache(), True: _FormCache()}
 
     def words(self, text: str, kazakh: bool) -> tuple[list[Keys], list[int]]:
         """The keys of each word of a prepared text, and where a term may start."""
@@ -158,29 +170,25 @@ class Matcher:
     def words_of(self, texts: list[str], kazakh: bool) -> list[tuple[list[Keys], list[int]]]:
         """`words` of several prepared texts (an item's title and body) in one pass.
 
-        Word forms repeat a lot across news, so each thread caches the keys of the forms it
-        has seen (bounded), and a text costs mostly dictionary look-ups; the forms not seen
-        yet are stemmed together, one PyStemmer call per language, not one per word.
+        Word forms repeat a lot across news, so the keys of the forms seen are cached
+        (bounded, shared by all threads), and a text costs mostly dictionary look-ups; the
+        forms not seen yet are stemmed together, one PyStemmer call per language.
         """
-        caches: dict[bool, tuple[dict[str, Keys], dict[str, bool]]] | None = getattr(
-            self._local, "caches", None
-        )
-        if caches is None:
-            caches = self._local.caches = {False: ({}, {}), True: ({}, {})}
-        known, starts_term = caches[kazakh]
-        if len(known) > _CACHE_LIMIT:
-            known.clear()
-            starts_term.clear()
+        cache = self._caches[kazakh]
+        if len(cache.known) > _CACHE_LIMIT:
+            cache = self._caches[kazakh] = _FormCache()
+        known, starts_term = cache.known, cache.starts_term
         per_text = list(map(_WORD_RE.findall, texts))
         surfaces = per_text[0] if len(per_text) == 1 else list(chain.from_iterable(per_text))
         # map/compress keep the per-word loop in C: the cost is mostly dictionary look-ups.
         if None in map(known.get, surfaces):
             new = list(set(surfaces).difference(known))
             new_keys = self._words_keys(new, kazakh)
-            known.update(zip(new, new_keys, strict=True))
+            # `starts_term` first: a form another thread finds in `known` is in both.
             starts_term.update(
                 zip(new, map(not_, map(self._start_keys.isdisjoint, new_keys)), strict=True)
             )
+            known.update(zip(new, new_keys, strict=True))
         found = []
         for words in per_text:
             keys = list(map(known.__getitem__, words))

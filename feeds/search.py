@@ -47,7 +47,7 @@ def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # a few searches' result words; ~2 MB at most
 def _word_key(word: str, language: str) -> str:
     """The stem a word as written is indexed under (cached: marking stems every word)."""
     tokens = tokenize(word)

@@ -162,19 +162,27 @@ def test_bad_admin_terms_are_ignored() -> None:
     assert not classifier.classify("слово", "").relevant
 
 
-def test_thread_safe_results_match(classifier: Classifier) -> None:
+@pytest.mark.parametrize("cache_limit", [20_000, 3], ids=["cache-kept", "cache-replaced"])
+def test_threads_share_the_word_cache_and_get_the_same_verdicts(
+    classifier: Classifier, monkeypatch: pytest.MonkeyPatch, cache_limit: int
+) -> None:
+    # With a limit of 3 forms the shared cache is replaced under the threads' feet all the
+    # time: no verdict may change and no thread may fail.
     titles = [title for title, *_ in KEPT] + [title for title, _ in DROPPED]
-    expected = [classifier.classify(t, "") for t in titles]
+    expected = [classifier.classify(t, "") for t in titles] * 20
+    monkeypatch.setattr("feeds.matching._CACHE_LIMIT", cache_limit)
+    fresh = Classifier.load()
     results: dict[int, list[Verdict]] = {}
 
     def work(n: int) -> None:
-        results[n] = [classifier.classify(t, "") for t in titles * 20][: len(titles)]
+        results[n] = [fresh.classify(t, "") for t in titles * 20]
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert sorted(results) == [0, 1, 2, 3]
     assert all(result == expected for result in results.values())
 
 
