@@ -10,20 +10,31 @@ chat in the same transaction, so no story reaches a chat twice by any route.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, tzinfo
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.digest import Digest, compose_digests
+from bot.digest import Digest, prepare_digests
 from feeds.archive import Archive
 from feeds.archive.outbox import NewMessage
 from feeds.archive.subscribers import Subscriber
 
 log = logging.getLogger(__name__)
 
-# Composes the digests of many subscribers at one moment: {chat_id: Digest} (no key: no news).
-Composer = Callable[[Archive, list[Subscriber], datetime], Awaitable[dict[int, Digest]]]
+
+class PreparedDigests(Protocol):
+    """The digests of known subscribers at one moment, read for and ready to compose."""
+
+    def compose(self, subscribers: Iterable[Subscriber]) -> dict[int, Digest]:
+        """{chat_id: Digest} for any of the prepared subscribers (no key: no news)."""
+        ...
+
+
+# Reads once what the digests of many subscribers at one moment need (bot.digest's
+# `prepare_digests`); the outbox then composes them chunk by chunk at no further read.
+DigestPreparer = Callable[[Archive, list[Subscriber], datetime], Awaitable[PreparedDigests]]
 
 DIGEST_MODES = ("daily", "weekly")
 COMPOSE_CHUNK = 500  # subscribers composed and written per transaction
@@ -102,7 +113,7 @@ async def enqueue_due_digests(
     now: datetime,
     *,
     default_timezone: str = "Asia/Almaty",
-    compose: Composer = compose_digests,
+    prepare: DigestPreparer = prepare_digests,
     on_written: Callable[[], None] | None = None,
 ) -> TickReport:
     """The digest tick: compose and enqueue every digest whose period has begun.
@@ -111,14 +122,14 @@ async def enqueue_due_digests(
     """
     candidates = await archive.outbox.digest_candidates(DIGEST_MODES)
     due = [d for s in candidates if (d := due_digest(s, now, default_timezone)) is not None]
-    return await _enqueue(archive, now, due, compose, on_written)
+    return await _enqueue(archive, now, due, prepare, on_written)
 
 
 async def enqueue_all_digests(
     archive: Archive,
     now: datetime,
     *,
-    compose: Composer = compose_digests,
+    prepare: DigestPreparer = prepare_digests,
     on_written: Callable[[], None] | None = None,
 ) -> TickReport:
     """`deliver --all`: every active subscriber (but those who turned digests off) gets a
@@ -126,33 +137,29 @@ async def enqueue_all_digests(
     subscribers = await archive.outbox.digest_candidates(("daily", "weekly", "instant"))
     key = f"now:{now.astimezone(ZoneInfo('UTC')).strftime('%Y-%m-%dT%H:%M')}"
     due = [DueDigest(s, key, now) for s in subscribers]
-    return await _enqueue(archive, now, due, compose, on_written)
+    return await _enqueue(archive, now, due, prepare, on_written)
 
 
 async def _enqueue(
     archive: Archive,
     now: datetime,
     due: Sequence[DueDigest],
-    compose: Composer,
+    prepare: DigestPreparer,
     on_written: Callable[[], None] | None = None,
 ) -> TickReport:
-    written = await archive.outbox.existing_keys((d.subscriber.chat_id, d.key) for d in due)
-    todo = [d for d in due if (d.subscriber.chat_id, d.key) not in written]
+    existing = await archive.outbox.existing_keys((d.subscriber.chat_id, d.key) for d in due)
+    todo = [d for d in due if (d.subscriber.chat_id, d.key) not in existing]
     composed = 0
-    # In chunks: the first digests can be on their way while the rest are being composed,
-    # and each chunk is one transaction rather than one per subscriber.
-    for start in range(0, len(todo), COMPOSE_CHUNK):
-        chunk = todo[start : start + COMPOSE_CHUNK]
-        digests = await compose(archive, [d.subscriber for d in chunk], now)
-        messages = [
-            NewMessage(entry.subscriber.chat_id, entry.key, digest.parts, digest.story_ids,
-                       "digest", digest_at=now.timestamp())
-            for entry in chunk
-            if (digest := digests.get(entry.subscriber.chat_id)) is not None and digest.parts
-        ]
-        if messages:
-            composed += await archive.outbox.enqueue_many(messages, now=now.timestamp())
-            if on_written is not None:
+    if todo:
+        # One read of the archive for the whole tick, then chunks: the first digests can be
+        # on their way while the rest are being composed, and each chunk is one transaction
+        # rather than one per subscriber.
+        batch = await prepare(archive, [d.subscriber for d in todo], now)
+        for start in range(0, len(todo), COMPOSE_CHUNK):
+            chunk = todo[start : start + COMPOSE_CHUNK]
+            written = await _write_chunk(archive, batch, chunk, now)
+            composed += written
+            if written and on_written is not None:
                 on_written()
     report = TickReport(len(due), len(due) - len(todo), composed, len(todo) - composed)
     if report.due:
@@ -163,12 +170,28 @@ async def _enqueue(
     return report
 
 
+async def _write_chunk(
+    archive: Archive, batch: PreparedDigests, chunk: Sequence[DueDigest], now: datetime
+) -> int:
+    """Compose a chunk's digests and write them in one transaction; how many were new."""
+    digests = batch.compose(d.subscriber for d in chunk)
+    messages = [
+        NewMessage(entry.subscriber.chat_id, entry.key, digest.parts, digest.story_ids,
+                   "digest", digest_at=now.timestamp())
+        for entry in chunk
+        if (digest := digests.get(entry.subscriber.chat_id)) is not None and digest.parts
+    ]
+    if not messages:
+        return 0
+    return await archive.outbox.enqueue_many(messages, now=now.timestamp())
+
+
 async def enqueue_instant_news(
     archive: Archive,
     now: datetime,
     since: float,
     *,
-    compose: Composer = compose_digests,
+    prepare: DigestPreparer = prepare_digests,
 ) -> int:
     """After a poll: news published since `since` goes at once to instant subscribers (in
     their topics) and to every digest subscriber whose watch words it matches.
@@ -185,7 +208,7 @@ async def enqueue_instant_news(
     # The composer starts a digest at the subscriber's last digest; here the window is the
     # poll's news, so it is handed in that way (the stored subscriber is not touched).
     windowed = [replace(s, last_digest_at=since) for s in recipients]
-    digests = await compose(archive, windowed, now)
+    digests = (await prepare(archive, windowed, now)).compose(windowed)
     stamp = int(now.timestamp())
     written = 0
     for subscriber in recipients:

@@ -18,8 +18,8 @@ from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
-from bot.digest import compose_digests
-from bot.outbox import Composer, enqueue_due_digests, enqueue_instant_news
+from bot.digest import prepare_digests
+from bot.outbox import DigestPreparer, enqueue_due_digests, enqueue_instant_news
 from bot.sender import Sender, SenderConfig
 from bot.services import Services
 
@@ -52,8 +52,8 @@ def sender_config(services: Services) -> SenderConfig:
     )
 
 
-def digest_composer(services: Services) -> Composer:
-    return partial(compose_digests, default_timezone=services.settings.default_timezone)
+def digest_preparer(services: Services) -> DigestPreparer:
+    return partial(prepare_digests, default_timezone=services.settings.default_timezone)
 
 
 async def digest_tick(services: Services, clock: Clock) -> None:
@@ -63,7 +63,7 @@ async def digest_tick(services: Services, clock: Clock) -> None:
             services.archive,
             clock.now(),
             default_timezone=services.settings.default_timezone,
-            compose=digest_composer(services),
+            prepare=digest_preparer(services),
             on_written=services.outbox_wakeup.set,
         )
         await services.archive.outbox.prune_log(clock.time() - SEND_LOG_DAYS * 86400)
@@ -98,7 +98,7 @@ async def poll_feeds(services: Services, clock: Clock) -> None:
             return
         since = min(item.published_at for item in kept)
         if await enqueue_instant_news(
-            services.archive, clock.now(), since, compose=digest_composer(services)
+            services.archive, clock.now(), since, prepare=digest_preparer(services)
         ):
             services.outbox_wakeup.set()
     except Exception:

@@ -41,14 +41,14 @@ async def deliver(settings: Settings, token: str, *, everyone: bool) -> int:
     from aiogram.client.telegram import TelegramAPIServer
 
     from bot.clock import SystemClock
-    from bot.digest import compose_digests
+    from bot.digest import prepare_digests
     from bot.outbox import enqueue_all_digests, enqueue_due_digests
     from bot.sender import Sender, SenderConfig, SenderFatalError
     from feeds.archive import open_archive
 
     clock = SystemClock()
     started = clock.time()
-    compose = partial(compose_digests, default_timezone=settings.default_timezone)
+    prepare = partial(prepare_digests, default_timezone=settings.default_timezone)
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
     bot = Bot(token, session=session)
     try:
@@ -66,12 +66,12 @@ async def deliver(settings: Settings, token: str, *, everyone: bool) -> int:
             try:
                 if everyone:
                     report = await enqueue_all_digests(
-                        archive, clock.now(), compose=compose, on_written=sender.wakeup.set
+                        archive, clock.now(), prepare=prepare, on_written=sender.wakeup.set
                     )
                 else:
                     report = await enqueue_due_digests(
                         archive, clock.now(), default_timezone=settings.default_timezone,
-                        compose=compose, on_written=sender.wakeup.set,
+                        prepare=prepare, on_written=sender.wakeup.set,
                     )
                 print(f"digests: {report.composed} composed now, {report.already} composed"
                       f" before, {report.empty} without news")

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import pytest
 
-from bot.digest import Digest
-from bot.outbox import due_digest, enqueue_all_digests, enqueue_due_digests, enqueue_instant_news
+from bot.digest import Digest, DigestBatch, prepare_digests
+from bot.outbox import (
+    PreparedDigests,
+    due_digest,
+    enqueue_all_digests,
+    enqueue_due_digests,
+    enqueue_instant_news,
+)
 from feeds.archive import Archive
 from feeds.archive.items import insert_new_items
+from feeds.archive.outbox import NewMessage
 from feeds.archive.stories import assign_stories
 from feeds.archive.subscribers import Subscriber
 from feeds.models import Item, Verdict
@@ -119,14 +127,12 @@ async def test_tick_twice_in_a_minute_composes_once(archive: Archive) -> None:
     await subscribe(archive, 102, hour=10)  # not yet due
     calls: list[list[int]] = []
 
-    from bot.digest import compose_digests
-
-    async def counting(a: Archive, subscribers: list[Subscriber], now: datetime) -> dict[int, Digest]:
+    async def counting(a: Archive, subscribers: list[Subscriber], now: datetime) -> DigestBatch:
         calls.append([s.chat_id for s in subscribers])
-        return await compose_digests(a, subscribers, now)
+        return await prepare_digests(a, subscribers, now)
 
-    first = await enqueue_due_digests(archive, NOW, compose=counting)
-    second = await enqueue_due_digests(archive, NOW.replace(second=30), compose=counting)
+    first = await enqueue_due_digests(archive, NOW, prepare=counting)
+    second = await enqueue_due_digests(archive, NOW.replace(second=30), prepare=counting)
 
     assert (first.due, first.composed) == (1, 1)
     assert (second.due, second.composed) == (0, 0)  # last_digest_at marks the period served
@@ -146,13 +152,52 @@ async def test_existing_key_is_not_composed_again(archive: Archive) -> None:
     assert await archive.outbox.enqueue(101, "digest:2026-11-28", ["<b>earlier</b>"])
     calls = []
 
-    async def counting(a: Archive, subscribers: list[Subscriber], now: datetime) -> dict[int, Digest]:
+    async def counting(a: Archive, subscribers: list[Subscriber], now: datetime) -> DigestBatch:
         calls.append(subscribers)
-        return {}
+        return await prepare_digests(a, subscribers, now)
 
-    report = await enqueue_due_digests(archive, NOW, compose=counting)
+    report = await enqueue_due_digests(archive, NOW, prepare=counting)
     assert (report.due, report.already, report.composed) == (1, 1, 0)
     assert calls == []
+
+
+async def test_one_read_for_the_tick_and_one_transaction_per_chunk(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.outbox.COMPOSE_CHUNK", 2)
+    await seed(archive, [News("НКО получили гранты")], NOW.timestamp())
+    chats = [101, 102, 103, 104, 105]  # three chunks, the last of one chat
+    for chat_id in chats:
+        await subscribe(archive, chat_id)
+    prepared: list[int] = []
+    chunks: list[list[int]] = []
+    written: list[int] = []
+
+    class Recording:
+        def __init__(self, batch: PreparedDigests) -> None:
+            self.batch = batch
+
+        def compose(self, subscribers: Iterable[Subscriber]) -> dict[int, Digest]:
+            chunk = list(subscribers)
+            chunks.append([s.chat_id for s in chunk])
+            return self.batch.compose(chunk)
+
+    async def recording(a: Archive, subscribers: list[Subscriber], now: datetime) -> Recording:
+        prepared.append(len(subscribers))
+        return Recording(await prepare_digests(a, subscribers, now))
+
+    def on_written() -> None:
+        written.append(len(chunks))
+
+    report = await enqueue_due_digests(archive, NOW, prepare=recording, on_written=on_written)
+
+    assert prepared == [len(chats)]  # the archive is read once for the whole tick
+    assert [len(c) for c in chunks] == [2, 2, 1]
+    assert [c for chunk in chunks for c in chunk] == chats
+    assert written == [1, 2, 3]  # the sender is woken after each chunk is stored
+    assert (report.due, report.composed, report.empty) == (len(chats), len(chats), 0)
+    again = await enqueue_all_digests(archive, NOW, prepare=recording)
+    assert again.composed == 0  # every story reached every chat once
 
 
 async def test_no_story_twice_between_digest_and_deliver_all(archive: Archive) -> None:
@@ -257,3 +302,26 @@ async def test_failed_then_dead_keeps_the_error(archive: Archive) -> None:
 async def test_enqueue_needs_parts(archive: Archive) -> None:
     with pytest.raises(ValueError, match="at least one part"):
         await archive.outbox.enqueue(1, "k", [])
+
+
+async def test_enqueue_many_writes_each_chat_and_key_once(archive: Archive) -> None:
+    await subscribe(archive, 1)
+    assert await archive.outbox.enqueue(1, "digest:a", ["earlier"], now=1)
+    batch = [
+        NewMessage(1, "digest:a", ["again"], [7]),  # in the outbox already
+        NewMessage(1, "digest:b", ["b0", "b1"], [8, 9], digest_at=5.0),
+        NewMessage(2, "digest:b", ["c0"], [8]),
+        NewMessage(2, "digest:b", ["twice in one batch"], [10]),
+    ]
+    assert await archive.outbox.enqueue_many(batch, now=2) == 2
+    assert await states(archive, 1) == [
+        ("digest:a", 0, "pending"), ("digest:b", 0, "pending"), ("digest:b", 1, "pending")
+    ]
+    assert await states(archive, 2) == [("digest:b", 0, "pending")]
+    assert await archive.outbox.delivered_stories(1, [7, 8, 9]) == {8, 9}
+    assert await archive.outbox.delivered_stories(2, [8, 10]) == {8}
+    subscriber = await archive.subscribers.get(1)
+    assert subscriber is not None and subscriber.last_digest_at == 5.0
+    with pytest.raises(ValueError, match="at least one part"):
+        await archive.outbox.enqueue_many([NewMessage(3, "k", ["x"]), NewMessage(3, "l", [])])
+    assert await states(archive, 3) == []  # nothing of a refused batch is written
