@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from feeds.textnorm import stem, tokenize
+from feeds.textnorm import stem, stems, tokenize
 
 # Function words and the commonest filler of news prose, as written (normalised: ё→е).
 _FUNCTION_WORDS = """
@@ -38,11 +38,8 @@ def _function_stems() -> frozenset[str]:
 def content_stems(text: str, language: str = "") -> list[str]:
     """Stems of the content words of `text`, in order (numbers kept, function words out)."""
     skip = _function_stems()
-    found = []
-    for token in tokenize(text):
-        if token in skip or (len(token) < 3 and not token.isdigit()):
-            continue
-        key = stem(token, language)
-        if key not in skip:
-            found.append(key)
-    return found
+    # Function words are dropped before stemming, and what remains is stemmed in one
+    # batch (`stems`: a few C calls per text instead of several Python steps per word).
+    kept = [token for token in tokenize(text)
+            if token not in skip and (len(token) >= 3 or token.isdigit())]
+    return [key for key in stems(kept, language) if key not in skip]
