@@ -11,7 +11,6 @@ item of that kind shares: two meetings of two public councils share «общес
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -60,8 +59,6 @@ GENERIC_WORDS: tuple[str, ...] = tuple(
     """.split()
 )
 
-_NUMBER = re.compile(r"^\d+$")
-
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
@@ -78,7 +75,7 @@ class Fingerprint:
     def __post_init__(self) -> None:
         object.__setattr__(self, "narrow", specific(self.words))
         object.__setattr__(self, "numbers",
-                           frozenset(w for w in self.title if _NUMBER.match(w)))
+                           frozenset(w for w in self.title if w.isdecimal()))
 
     def encode(self) -> tuple[str, str]:
         """(headline stems, lead-only stems), space-separated, for the archive."""

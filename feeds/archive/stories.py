@@ -4,12 +4,14 @@
 inserted: each item joins the story of the most similar item published within 48 hours
 around it (feeds/stories.py decides what "similar" is), or starts a story of its own. The
 items compared are found through an inverted index of specific words keyed by day
-(`story_terms`), so only the few items of those days that share its words are read.
+(`story_terms`): the items of those days that share its words, a word common on a day
+left out there, so that what one item reads is bounded however busy the day.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import json
 import time
 from collections.abc import Sequence
@@ -45,8 +47,19 @@ DAY_SECONDS = 86_400
 TERMS_KEPT_DAYS = 14
 """Days of the inverted index kept behind the newest item: older items still keep their
 stories, but an item published that long before its arrival starts a story of its own."""
-CANDIDATES_PER_ITEM = 50
-"""Items compared in full with a new item: those sharing the most specific words."""
+CANDIDATES_PER_ITEM = 20
+"""Items compared in full with a new item: those sharing the most specific words. With
+common words left out the one it joins ranks among the first five almost always (in the
+ingest bench; 50 gave the same stories of different texts, at twice the reading)."""
+COMMON_TERM_ITEMS = 32
+"""A word indexed for more items than this on one day is common that day, as generic as
+GENERIC_WORDS («президент», «суд», an agency's name on a busy day), and finds no
+candidates there: it would only rank look-alikes, and reading its list would make each
+new item's cost grow with the day's density. So an item reads at most `INDEX_TERMS`
+words × 5 days × (this + 1) postings, however many items a day has. (In the ingest
+bench, 1,440 items a day, 16 already lost a few merges of different texts; 32 none.)"""
+
+_Key = tuple[int, str]  # (day, index word)
 
 
 def _day(timestamp: float) -> int:
@@ -59,14 +72,9 @@ def _window_days(published_at: float) -> range:
                  _day(published_at + STORY_WINDOW_SECONDS) + 1)
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    """An item sharing specific words with a new one: how many, and its fingerprint (None
-    for an indexed item without one, which takes a place but is never compared)."""
-
-    item_id: int
-    shared: int
-    member: Member | None
+def _probes(item: Item, item_terms: list[str]) -> list[_Key]:
+    """The (day, word) lists of the index where an item's candidates are."""
+    return [(day, term) for day in _window_days(item.published_at) for term in item_terms]
 
 
 @dataclass(slots=True)
@@ -79,76 +87,109 @@ class _Plan:
     representatives: list[tuple[int, int]] = field(default_factory=list)
 
 
-async def _archive_candidates(
-    conn: aiosqlite.Connection, stored: list[Item], terms: list[list[str]]
-) -> dict[int, list[_Candidate]]:
-    """For each item (by position in `stored`), the items already indexed that share the
-    most of its specific words on the days around it, at most `CANDIDATES_PER_ITEM`, ties
-    to the newest. One statement for the whole batch, whatever its size."""
-    probes = [
-        [position, day, term]
-        for position, (item, item_terms) in enumerate(zip(stored, terms, strict=True))
-        for day in _window_days(item.published_at)
-        for term in item_terms
-    ]
-    if not probes:
-        return {}
+@dataclass(frozen=True, slots=True)
+class _Postings:
+    """What the archive's word index holds under the (day, word) keys a batch looks up."""
+
+    items: dict[_Key, list[int]]  # keys with at most COMMON_TERM_ITEMS items: those items
+    common: set[_Key]  # keys with more: words common that day
+
+
+async def _archive_postings(conn: aiosqlite.Connection, keys: set[_Key]) -> _Postings:
+    """The archive's postings under `keys`, reading at most `COMMON_TERM_ITEMS` + 1 of
+    each key. One statement for the whole batch, whatever its size."""
+    if not keys:
+        return _Postings({}, set())
+    wanted = sorted(keys)
+    # One row back, the keys by their place in `wanted`: each row a statement returns
+    # costs a trip through the interpreter lock, which the CPU stages hold meanwhile.
     cursor = await conn.execute(
         """
-        WITH probe(position, day, term) AS (
-            SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),
-                   json_extract(value, '$[2]')
-            FROM json_each(?)
-        ), counted AS (
-            SELECT probe.position, t.item_id, COUNT(*) AS shared
-            FROM probe JOIN story_terms AS t ON t.day = probe.day AND t.term = probe.term
-            GROUP BY probe.position, t.item_id
-        ), ranked AS (
-            SELECT position, item_id, shared, ROW_NUMBER() OVER (
-                PARTITION BY position ORDER BY shared DESC, item_id DESC) AS place
-            FROM counted
+        WITH wanted(place, day, term) AS (
+            SELECT key, value ->> 0, value ->> 1 FROM json_each(?)
+        ), sized AS MATERIALIZED (
+            SELECT place, day, term, (
+                SELECT COUNT(*) FROM (
+                    SELECT 1 FROM story_terms AS t
+                    WHERE t.day = wanted.day AND t.term = wanted.term LIMIT ? + 1)
+            ) AS size
+            FROM wanted
         )
-        SELECT r.position, r.item_id, r.shared, f.item_id, f.story_id, f.source_id,
-               f.published_at, f.title, f.lead
-        FROM ranked AS r LEFT JOIN story_fingerprints AS f ON f.item_id = r.item_id
-        WHERE r.place <= ?
+        SELECT (SELECT group_concat(place, ' ') FROM sized WHERE size > ?),
+               (SELECT group_concat(place || ' ' || t.item_id, ' ')
+                FROM sized JOIN story_terms AS t ON t.day = sized.day AND t.term = sized.term
+                WHERE sized.size BETWEEN 1 AND ?)
         """,
-        (json.dumps(probes, ensure_ascii=False), CANDIDATES_PER_ITEM),
+        (json.dumps(wanted, ensure_ascii=False), *[COMMON_TERM_ITEMS] * 3),
     )
-    found: dict[int, list[_Candidate]] = {}
-    members: dict[int, Member | None] = {}  # the same items are candidates of many
-    for row in await cursor.fetchall():
-        position, item_id, shared, fingerprinted, story_id, source_id, published, title, lead = row
-        if item_id not in members:
-            members[item_id] = None if fingerprinted is None else Member(
-                item_id=item_id, story_id=story_id, source_id=source_id,
-                published_at=published, fingerprint=Fingerprint.decode(title, lead))
-        found.setdefault(position, []).append(_Candidate(item_id, shared, members[item_id]))
-    return found
+    row = await cursor.fetchone()
+    assert row is not None
+    common, pairs = row
+    items: dict[_Key, list[int]] = {}
+    numbers = iter(map(int, (pairs or "").split()))
+    for place, item_id in zip(numbers, numbers, strict=True):
+        items.setdefault(wanted[place], []).append(item_id)
+    return _Postings(items, {wanted[int(place)] for place in (common or "").split()})
 
 
-def _plan(stored: list[Item], fingerprints: list[Fingerprint], terms: list[list[str]],
-          archived: dict[int, list[_Candidate]], next_story_id: int) -> _Plan:
-    """Decide every item's story, in order, as if each were stored before the next one is
-    matched: an item's candidates are the archive's (`archived`) and the batch's earlier
-    items, ranked together by shared words (ties to the newest)."""
-    plan = _Plan()
-    index: dict[tuple[int, str], list[int]] = {}  # the batch's own (day, term) → items
-    members: dict[int, Member] = {}
-    for position, (item, fp, item_terms) in enumerate(
-        zip(stored, fingerprints, terms, strict=True)
-    ):
+def _rank(stored: list[Item], terms: list[list[str]], archived: _Postings) -> list[list[int]]:
+    """For each item, in order, the items it is compared with: of those stored before it
+    (in the archive, or earlier in the batch), the ones sharing the most of its words on
+    the days around it, words common on a day left out there; at most
+    `CANDIDATES_PER_ITEM`, ties to the newest."""
+    batch: dict[_Key, list[int]] = {}  # the batch's own postings, as the archive's
+    ranked = []
+    for item, item_terms in zip(stored, terms, strict=True):
         assert item.id is not None
         counts: dict[int, int] = {}
-        for day in _window_days(item.published_at):
-            for term in item_terms:
-                for other in index.get((day, term), ()):
-                    counts[other] = counts.get(other, 0) + 1
-        pool = archived.get(position, []) + [
-            _Candidate(other, shared, members[other]) for other, shared in counts.items()
-        ]
-        pool.sort(key=lambda candidate: (-candidate.shared, -candidate.item_id))
-        compared = [c.member for c in pool[:CANDIDATES_PER_ITEM] if c.member is not None]
+        for key in _probes(item, item_terms):
+            if key in archived.common:
+                continue
+            found = archived.items.get(key, []) + batch.get(key, [])
+            if len(found) > COMMON_TERM_ITEMS:
+                continue
+            for other in found:
+                counts[other] = counts.get(other, 0) + 1
+        ranked.append(heapq.nsmallest(CANDIDATES_PER_ITEM, counts,
+                                      key=lambda other: (-counts[other], -other)))
+        day = _day(item.published_at)
+        for term in item_terms:
+            batch.setdefault((day, term), []).append(item.id)
+    return ranked
+
+
+async def _archived_members(conn: aiosqlite.Connection, ranked: list[list[int]],
+                            stored: list[Item]) -> dict[int, Member]:
+    """The archived candidates among `ranked`, as story matching sees them (an indexed item
+    without a fingerprint is left out: it took a place in the ranking, but is not compared)."""
+    new = {item.id for item in stored}
+    wanted = sorted({other for others in ranked for other in others} - new)
+    if not wanted:
+        return {}
+    cursor = await conn.execute(  # one row back (see _archive_postings)
+        "SELECT json_group_array(json_array(item_id, story_id, source_id, published_at,"
+        " title, lead)) FROM story_fingerprints"
+        " WHERE item_id IN (SELECT value FROM json_each(?))",
+        (json_list(wanted),),
+    )
+    row = await cursor.fetchone()
+    assert row is not None
+    return {
+        item_id: Member(item_id=item_id, story_id=story_id, source_id=source_id,
+                        published_at=published, fingerprint=Fingerprint.decode(title, lead))
+        for item_id, story_id, source_id, published, title, lead in json.loads(row[0])
+    }
+
+
+def _plan(stored: list[Item], fingerprints: list[Fingerprint], ranked: list[list[int]],
+          members: dict[int, Member], next_story_id: int) -> _Plan:
+    """Decide every item's story, in order, as if each were stored before the next one is
+    matched: it is compared with its `ranked` candidates, the archive's (`members`) and
+    the batch's earlier items (added to `members` as they are decided)."""
+    plan = _Plan()
+    for item, fp, candidates in zip(stored, fingerprints, ranked, strict=True):
+        assert item.id is not None
+        compared = [members[other] for other in candidates if other in members]
         story_id = best_story(fp, item.source_id, item.published_at, compared)
         if story_id is None:
             story_id = next_story_id
@@ -162,9 +203,6 @@ def _plan(stored: list[Item], fingerprints: list[Fingerprint], terms: list[list[
         plan.story_ids.append(story_id)
         members[item.id] = Member(item_id=item.id, story_id=story_id, source_id=item.source_id,
                                   published_at=item.published_at, fingerprint=fp)
-        day = _day(item.published_at)
-        for term in item_terms:
-            index.setdefault((day, term), []).append(item.id)
     return plan
 
 
@@ -228,7 +266,8 @@ async def assign_stories(conn: aiosqlite.Connection, items: list[Item],
     are the items' own (`item_fingerprints`, computed before the transaction); else they
     are computed here in a worker thread. The items are matched one after another (each
     sees the ones before it) but read and written in a few statements per batch; each
-    item is compared with at most `CANDIDATES_PER_ITEM` others, whatever the archive's size.
+    item reads a bounded part of the word index (`COMMON_TERM_ITEMS`) and is compared
+    with at most `CANDIDATES_PER_ITEM` others, whatever the archive's size.
     """
     if fingerprints is None:
         fingerprints = await asyncio.to_thread(item_fingerprints, items)
@@ -239,13 +278,18 @@ async def assign_stories(conn: aiosqlite.Connection, items: list[Item],
     stored = [item for item, _ in pairs]
     prints = [fp for _, fp in pairs]
     terms = [index_terms(fp) for fp in prints]
-    archived = await _archive_candidates(conn, stored, terms)
+    archived = await _archive_postings(conn, {
+        key for item, item_terms in zip(stored, terms, strict=True)
+        for key in _probes(item, item_terms)
+    })
+    ranked = await asyncio.to_thread(_rank, stored, terms, archived)
+    members = await _archived_members(conn, ranked, stored)
     cursor = await conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stories")
     row = await cursor.fetchone()
     assert row is not None
     # Story ids are given here as SQLite would give them one insert at a time (the
     # largest id plus one): the write lock keeps anyone else from inserting meanwhile.
-    plan = await asyncio.to_thread(_plan, stored, prints, terms, archived, int(row[0]))
+    plan = await asyncio.to_thread(_plan, stored, prints, ranked, members, int(row[0]))
     await _write(conn, stored, prints, terms, plan)
     for item, story_id in zip(stored, plan.story_ids, strict=True):
         item.story_id = story_id

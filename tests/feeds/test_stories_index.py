@@ -1,0 +1,85 @@
+"""The story word index: which items a new item is compared with, and what is read for it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feeds.archive import Archive, stories
+from feeds.models import Item
+
+DAY = 20_000  # a day number: items published at noon of it see the two days either side
+WORDS = ["центр", "караганд", "ресурсн", "тариф", "минздрав"]
+
+
+def _item(item_id: int, day: int) -> Item:
+    return Item(source_id=1, guid=f"g{item_id}", url="", canonical_url="", title="", text="",
+                language="ru", published_at=day * 86_400 + 43_200, fetched_at=0.0,
+                content_hash="", id=item_id)
+
+
+def _spec(postings: list[tuple[int, str, int]], item: Item, terms: list[str],
+          common_above: int, most: int) -> list[int]:
+    """What an item is compared with, said plainly: count the items before it per shared
+    (day, word) of its window, leaving out a (day, word) with more than `common_above`
+    items; the `most` with the highest counts, ties to the newest."""
+    counts: dict[int, int] = {}
+    for key in stories._probes(item, terms):
+        found = [other for day, term, other in postings if (day, term) == key]
+        if len(found) <= common_above:
+            for other in found:
+                counts[other] = counts.get(other, 0) + 1
+    return sorted(counts, key=lambda other: (-counts[other], -other))[:most]
+
+
+_BATCH = st.lists(
+    st.tuples(st.integers(DAY - 3, DAY + 3), st.sets(st.sampled_from(WORDS), max_size=4)),
+    min_size=1, max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(archive=_BATCH, batch=_BATCH)
+def test_a_batch_ranks_as_one_item_at_a_time(archive: list[tuple[int, set[str]]],
+                                              batch: list[tuple[int, set[str]]]) -> None:
+    """The archive's postings (the first items) and the batch's earlier items count alike,
+    and a word becomes common on a day by either."""
+    postings = [(day, term, number) for number, (day, terms) in enumerate(archive)
+                for term in sorted(terms)]
+    items = [_item(len(archive) + n, day) for n, (day, _) in enumerate(batch)]
+    terms = [sorted(words) for _, words in batch]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stories, "COMMON_TERM_ITEMS", 3)
+        patch.setattr(stories, "CANDIDATES_PER_ITEM", 4)
+        read = stories._Postings({}, set())
+        for day, term, number in postings:
+            found = read.items.setdefault((day, term), [])
+            found.append(number)
+            if len(found) > 3:
+                read.common.add((day, term))
+        ranked = stories._rank(items, terms, read)
+    expected = []
+    for item, item_terms in zip(items, terms, strict=True):
+        expected.append(_spec(postings, item, item_terms, common_above=3, most=4))
+        assert item.id is not None
+        postings += [(int(item.published_at // 86_400), term, item.id) for term in item_terms]
+    assert ranked == expected
+
+
+@pytest.mark.parametrize(("indexed", "common"), [(0, False), (1, False), (32, False),
+                                                  (33, True), (500, True)])
+async def test_reading_a_word_stops_when_it_is_common(archive: Archive, indexed: int,
+                                                      common: bool) -> None:
+    """A (day, word) with more than COMMON_TERM_ITEMS items reads as common, not as its
+    items; one with fewer gives all of them."""
+    assert stories.COMMON_TERM_ITEMS == 32
+    async with archive.db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO story_terms(day, term, item_id) VALUES (?, ?, ?)",
+            [(DAY, "центр", n) for n in range(indexed)] + [(DAY + 1, "центр", 9_999)],
+        )
+        read = await stories._archive_postings(conn, {(DAY, "центр"), (DAY, "тариф")})
+    assert read.common == ({(DAY, "центр")} if common else set())
+    expected = {} if common or not indexed else {(DAY, "центр"): list(range(indexed))}
+    assert {key: sorted(found) for key, found in read.items.items()} == expected
