@@ -14,7 +14,8 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time
 
 from feeds.models import Item, SearchHit
 from feeds.search import MARK_END, MARK_START, marked_to_html
@@ -89,12 +90,19 @@ def web_url(url: str) -> str | None:
 
 
 def format_when(timestamp: float, reader: Reader) -> str:
-    """A publication time in the reader's language and zone, e.g. «28 нояб. 2026, 09:00»."""
+    """A publication time in the reader's language and zone: «28 нояб. 2026, 09:00» in ru,
+    «28 Nov 2026, 9:00 AM» in en. The time is the locale's short format, as the settings
+    show the digest hour (bot/handlers/screens.hour_label)."""
     moment = datetime.fromtimestamp(timestamp, reader.zone())
     try:
-        return format_datetime(moment, "d MMM y, HH:mm", locale=reader.language)
-    except (ValueError, LookupError):
-        return format_datetime(moment, "d MMM y, HH:mm", locale="en")
+        locale = Locale.parse(reader.language)
+    except (ValueError, LookupError, UnknownLocaleError):
+        locale = Locale.parse("en")
+    return (
+        format_date(moment, "d MMM y", locale=locale)
+        + ", "
+        + format_time(moment, "short", locale=locale)
+    )
 
 
 def linked_title(title: str, url: str) -> str:

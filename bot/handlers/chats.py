@@ -16,10 +16,11 @@ import time
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.types import Chat, ChatMemberAdministrator, ChatMemberUpdated, Message
 
 from bot.config import Settings
+from bot.filters import on_command
 from bot.handlers.access import is_chat_admin
 from bot.handlers.screens import schedule_text, topics_text
 from bot.i18n import current_language, gettext_for
@@ -41,9 +42,9 @@ def create_router() -> Router:
     router = Router(name="chats")
     router.my_chat_member.register(bot_membership_changed)
     router.message.register(group_migrated, F.migrate_to_chat_id)
-    router.message.register(add_channel, Command("addchannel"), F.chat.type != ChatType.CHANNEL)
+    router.message.register(add_channel, on_command("addchannel"), F.chat.type != ChatType.CHANNEL)
     router.message.register(
-        remove_channel, Command("removechannel"), F.chat.type != ChatType.CHANNEL
+        remove_channel, on_command("removechannel"), F.chat.type != ChatType.CHANNEL
     )
     return router
 
@@ -96,7 +97,7 @@ async def _find_channel(message: Message, command: CommandObject, bot: Bot) -> C
     ref = parse_channel_ref(command.args or "")
     if ref is None:
         # The hint repeats the command that was sent, not always /addchannel.
-        if command.command == "removechannel":
+        if command.command.casefold() == "removechannel":
             hint = _("Name the channel: /removechannel @channel_name.")
         else:
             hint = _(
@@ -154,20 +155,52 @@ async def add_channel(
     )
     subscriber, how = await archive.subscribers.subscribe(template)
     log.info("channel %s: bound (%s)", channel.id, how)
-    reply = _(
-        "The channel «{title}» is bound. Its digest: {schedule} ({timezone}). Topics: {topics}.",
-        title=html.escape(subscriber.title),
-        schedule=html.escape(schedule_text(subscriber)),
-        timezone=html.escape(subscriber.timezone),
-        topics=html.escape(topics_text(subscriber)),
-    )
-    hint = _(
-        "The buttons below change the channel's settings; /removechannel {ref} stops it.",
-        ref=html.escape((command.args or "").strip()),
-    )
     await message.answer(
-        reply + "\n" + hint, reply_markup=welcome_keyboard(channel.id, subscriber.language)
+        _bound_text(subscriber, how, (command.args or "").strip(), message.chat.type),
+        # The buttons act on the channel only from a private chat (access.callback_chat).
+        reply_markup=welcome_keyboard(channel.id, subscriber.language)
+        if message.chat.type == ChatType.PRIVATE
+        else None,
     )
+
+
+def _bound_text(subscriber: Subscriber, how: str, ref: str, where: str) -> str:
+    """What /addchannel did ("new", "resumed" or "already" bound) and the channel's settings."""
+    values = {
+        "title": html.escape(subscriber.title),
+        "schedule": html.escape(schedule_text(subscriber)),
+        "timezone": html.escape(subscriber.timezone),
+        "topics": html.escape(topics_text(subscriber)),
+    }
+    if how == "already":
+        what = _(
+            "The channel «{title}» is already bound. Its digest: {schedule} ({timezone}). "
+            "Topics: {topics}.",
+            **values,
+        )
+    elif how == "resumed":
+        what = _(
+            "The channel «{title}» is bound again, with its earlier settings. Its digest: "
+            "{schedule} ({timezone}). Topics: {topics}.",
+            **values,
+        )
+    else:
+        what = _(
+            "The channel «{title}» is bound. Its digest: {schedule} ({timezone}). Topics: {topics}.",
+            **values,
+        )
+    if where == ChatType.PRIVATE:
+        hint = _(
+            "The buttons below change the channel's settings; /removechannel {ref} stops it.",
+            ref=html.escape(ref),
+        )
+    else:
+        hint = _(
+            "Its settings are changed from a private chat with the bot: send /addchannel {ref} "
+            "there. /removechannel {ref} stops it.",
+            ref=html.escape(ref),
+        )
+    return what + "\n" + hint
 
 
 async def remove_channel(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aiogram import Router
-from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.config import Settings
 from bot.digest import compose_digest
+from bot.filters import on_command
 from bot.handlers.search import reader_for
 from bot.i18n import current_language, gettext_for
 from bot.search_view import join_blocks, render_item
@@ -53,7 +53,7 @@ async def digest_reader(archive: Archive, settings: Settings, message: Message) 
 def create_router() -> Router:
     router = Router(name="latest")
 
-    @router.message(Command("latest"), flags={"throttle": "search"})
+    @router.message(on_command("latest"), flags={"throttle": "search"})
     async def latest(message: Message, archive: Archive, settings: Settings) -> None:
         items = newest_stories(await archive.items.relevant_since(0.0, CANDIDATES), LATEST_COUNT)
         if not items:
@@ -69,7 +69,7 @@ def create_router() -> Router:
         ]
         await message.answer(join_blocks(_("🆕 The latest news"), blocks))
 
-    @router.message(Command("digest"), flags={"throttle": "heavy"})
+    @router.message(on_command("digest"), flags={"throttle": "heavy"})
     async def digest_now(message: Message, archive: Archive, settings: Settings) -> None:
         subscriber = await digest_reader(archive, settings, message)
         digest = await compose_digest(archive, subscriber, datetime.now(UTC))

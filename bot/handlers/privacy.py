@@ -10,11 +10,11 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
+from bot.filters import on_command
 from bot.handlers.access import callback_chat, may_manage
-from bot.handlers.screens import edit_screen
+from bot.handlers.screens import DEFAULT_HOUR, edit_screen, hour_label
 from bot.i18n import current_language, gettext_for
 from bot.keyboards import ForgetCallback, forget_keyboard
 from feeds.archive import Archive
@@ -29,8 +29,8 @@ _OUR_PREFIXES = ("set:", "watch:", "forget:")
 def create_router() -> Router:
     router = Router(name="privacy")
     router.message.filter(F.chat.type != ChatType.CHANNEL)
-    router.message.register(show_help, Command("help"))
-    router.message.register(ask_to_forget, Command("forget"))
+    router.message.register(show_help, on_command("help"))
+    router.message.register(ask_to_forget, on_command("forget"))
     router.callback_query.register(confirm_forget, ForgetCallback.filter())
     router.callback_query.register(
         stale_button,
@@ -47,7 +47,10 @@ def help_text() -> str:
             ),
             "",
             _("<b>Commands</b>"),
-            _("/start: subscribe (a daily digest at 09:00, all topics)"),
+            _(
+                "/start: subscribe (a daily digest at {time}, all topics)",
+                time=hour_label(DEFAULT_HOUR, current_language()),
+            ),
             _("/settings: instant, daily or weekly digest, the time, the language"),
             _("/topics: choose topics"),
             _("/search words: search the news archive; in a private chat, just send the words"),

@@ -30,8 +30,12 @@ def _t(language: str, message: str, **values: object) -> str:
     return translate("messages", language, message, **values)
 
 
+# The hour a new subscription's daily digest comes at, as /help states it.
+DEFAULT_HOUR = Subscriber(chat_id=0).hour
+
+
 def hour_label(hour: int, language: str) -> str:
-    """09:00 in ru and kk, 9:00 AM in en (Babel's short time format)."""
+    """09:00 in ru and kk, 9:00 AM in en (Babel's short time format, as every time we show)."""
     return format_time(time(hour), "short", locale=language)
 
 

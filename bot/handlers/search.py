@@ -14,7 +14,7 @@ from collections import OrderedDict
 
 from aiogram import F, Router
 from aiogram.enums import ChatType, ContentType
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject, or_f
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     CallbackQuery,
@@ -25,6 +25,7 @@ from aiogram.types import (
 )
 
 from bot.config import Settings
+from bot.filters import AddressedToUs, on_command
 from bot.i18n import current_language, gettext_for
 from bot.search_view import Reader, join_blocks, render_hit, shorten
 from feeds.archive import Archive
@@ -148,7 +149,7 @@ def create_router() -> Router:
     router = Router(name="search")
     memory = QueryMemory()
 
-    @router.message(Command("search"), flags={"throttle": "search"})
+    @router.message(on_command("search"), flags={"throttle": "search"})
     async def search_command(
         message: Message, command: CommandObject, archive: Archive, settings: Settings
     ) -> None:
@@ -177,12 +178,15 @@ def create_router() -> Router:
         await message.edit_text(text, reply_markup=keyboard)
         await callback.answer()
 
-    # Throttled like searches: a flood of nonsense must not get a reply per message.
+    # Throttled like searches: a flood of nonsense must not get a reply per message. In a
+    # group only a command addressed to this bot by name is ours to answer.
     @router.message(
-        F.chat.type == ChatType.PRIVATE, F.text.startswith("/"), flags={"throttle": "search"}
+        F.text.startswith("/"),
+        or_f(F.chat.type == ChatType.PRIVATE, AddressedToUs()),
+        flags={"throttle": "search"},
     )
     async def unknown_command(message: Message) -> None:
-        """A command no handler took, in a private chat: say so instead of staying silent."""
+        """A command no handler took: say so instead of staying silent."""
         name = html.escape(shorten(strip_invisible((message.text or "").split()[0]), 40))
         await message.answer(
             _("I do not know the command {command}. /help lists what I can do.", command=name)

@@ -10,9 +10,10 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from bot.filters import on_command
 from bot.handlers.access import callback_chat, may_manage
 from bot.handlers.screens import edit_screen, settings_screen, settings_text
 from bot.i18n import LANGUAGES, gettext_for, translate
@@ -28,9 +29,9 @@ _ = gettext_for("messages")
 def create_router() -> Router:
     router = Router(name="settings")
     router.message.filter(F.chat.type != ChatType.CHANNEL)
-    router.message.register(show_settings, Command("settings"))
-    router.message.register(show_topics, Command("topics"))
-    router.message.register(choose_language, Command("lang"))
+    router.message.register(show_settings, on_command("settings"))
+    router.message.register(show_topics, on_command("topics"))
+    router.message.register(choose_language, on_command("lang"))
     router.callback_query.register(press_settings_button, SettingsCallback.filter())
     return router
 
@@ -61,15 +62,30 @@ async def show_topics(message: Message, bot: Bot, archive: Archive) -> None:
     await _show(message, bot, archive, "topics")
 
 
+# What people type after /lang besides the codes: "kz" (the country's code) and each
+# language's own name as the buttons show it.
+_LANGUAGE_WORDS: dict[str, str] = {
+    "kz": "kk",
+    **{name.casefold(): code for code, name in LANGUAGE_NAMES.items()},
+}
+
+
+def parse_language(text: str) -> str | None:
+    """The language code `text` names (ru, kk, en, kz, Қазақша…), or None."""
+    word = text.strip().casefold()
+    return word if word in LANGUAGES else _LANGUAGE_WORDS.get(word)
+
+
 async def choose_language(
     message: Message, command: CommandObject, bot: Bot, archive: Archive
 ) -> None:
     """/lang shows the choice; /lang kk (ru, en) switches at once."""
-    wanted = (command.args or "").strip().lower()
-    if not wanted:
+    given = (command.args or "").strip()
+    if not given:
         await _show(message, bot, archive, "lang")
         return
-    if wanted not in LANGUAGES:
+    wanted = parse_language(given)
+    if wanted is None:
         choices = ", ".join(f"/lang {code} ({LANGUAGE_NAMES[code]})" for code in LANGUAGES)
         await message.answer(_("Unknown language. Choose one of: {choices}", choices=choices))
         return

@@ -6,10 +6,11 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import CommandObject
 from aiogram.types import Message
 
 from bot.config import Settings
+from bot.filters import on_command, on_start
 from bot.handlers.access import may_manage
 from bot.handlers.screens import settings_text, welcome_text
 from bot.i18n import gettext_for, pick_language, translate
@@ -25,8 +26,8 @@ _ = gettext_for("messages")
 def create_router() -> Router:
     router = Router(name="start")
     router.message.filter(F.chat.type != ChatType.CHANNEL)
-    router.message.register(start, CommandStart())
-    router.message.register(stop, Command("stop"))
+    router.message.register(start, on_start())
+    router.message.register(stop, on_command("stop"))
     return router
 
 

@@ -129,7 +129,7 @@ async def test_a_channel_admin_binds_a_channel(running_bot: BotUnderTest) -> Non
         "active",
     )
     again = await running_bot.reply(owner, "/addchannel https://t.me/civic_news")
-    assert "қосылды" in again["text"]
+    assert "бұрыннан қосылған" in again["text"]
     unbound = await running_bot.reply(owner, "/removechannel @civic_news")
     assert "енді дайджест жіберілмейді" in unbound["text"]
     assert await _status(running_bot, CHANNEL_ID) == "stopped"

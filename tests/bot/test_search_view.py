@@ -82,7 +82,7 @@ def test_dates_follow_the_reader_language_and_zone(language: str, expected: str)
 
 
 def test_unknown_zone_falls_back_to_utc() -> None:
-    assert format_when(0.0, Reader("en", "Mars/Base")) == "1 Jan 1970, 00:00"
+    assert format_when(0.0, Reader("en", "Mars/Base")) == "1 Jan 1970, 12:00\u202fAM"
 
 
 def test_shorten_marked_closes_a_cut_marker() -> None:

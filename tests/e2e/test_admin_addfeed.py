@@ -3,6 +3,7 @@ and the bad answers an admin must get a plain reason for."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -155,6 +156,36 @@ async def test_poll_reports_new_kept_and_errors(
         lambda: "⏳" not in admin_bot.current(progress)["text"], deadline=15, what="the poll"
     )
     text = admin_bot.current(progress)["text"]
-    assert "Polled 2 feeds: 3 new items" in text and "1 errors" in text
+    assert "Feeds polled: 2. New items: 3" in text and "errors: 1" in text
     assert "#2 Gone: there is nothing at this address (404)" in text
     assert await archive.items.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("language", "running"),
+    [("ru", "уже проверяются"), ("kk", "қазір тексеріліп жатыр"), ("en", "already running")],
+)
+async def test_a_second_poll_while_one_runs_is_told_to_wait(
+    admin_bot: BotUnderTest, feed_site: FeedServer, language: str, running: str
+) -> None:
+    """Admins are not throttled, so /poll twice must not fetch every feed twice at once."""
+    release = asyncio.Event()
+
+    async def held(request: web.Request) -> web.StreamResponse:
+        await release.wait()
+        return web.Response(status=404, text="gone")
+
+    feed_site.set_route("/held.xml", held)
+    await admin_bot.archive.sources.add(feed_site.url("/held.xml"), title="Held")
+    admin = admin_bot.fake.user(ADMIN_ID, language_code=language)
+    progress = await admin_bot.reply(admin, "/poll")
+    await admin_bot.fake.wait_until(lambda: feed_site.hits("/held.xml") == 1, what="the fetch")
+    second = await admin_bot.reply(admin, "/poll")
+    assert running in second["text"]
+    release.set()
+    await admin_bot.fake.wait_until(
+        lambda: "⏳" not in admin_bot.current(progress)["text"], deadline=15, what="the poll"
+    )
+    assert feed_site.hits("/held.xml") == 1
+    third = await admin_bot.reply(admin, "/poll")  # the guard is released with the poll
+    assert running not in third["text"]

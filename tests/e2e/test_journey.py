@@ -117,7 +117,7 @@ async def test_a_journey_through_civic_digest_run(
     hostile = await people.say(aigerim, "/watch \u202e\u200b<script>alert(1)</script>")
     assert "«<script>alert(1)</script>»" in hostile["text"]  # escaped, shown as written
     long_word = await people.say(aigerim, "/watch " + "ә" * 4000)
-    assert "«" + "ә" * 100 + "»" in long_word["text"]
+    assert "100" in long_word["text"] and "4000" in long_word["text"]  # refused, not cut
 
     john = fake.user(8002, first_name="John", language_code="en-US")
     assert "Hello" in (await people.say(john, "/start human_rights"))["text"]

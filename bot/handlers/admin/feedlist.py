@@ -3,11 +3,12 @@ and /poll (poll every feed now and report)."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     CallbackQuery,
@@ -18,6 +19,7 @@ from aiogram.types import (
 )
 
 from bot.config import Settings
+from bot.filters import on_command
 from bot.handlers.admin.common import _, admin_router, parse_feed_id
 from bot.handlers.admin.feeds import pipeline_context, reason_words
 from bot.handlers.search import reader_for
@@ -119,7 +121,7 @@ def poll_report(reports: list[RefreshReport]) -> str:
 def create_router() -> Router:
     router = admin_router("admin_feedlist")
 
-    @router.message(Command("feeds"), flags={"throttle": "search"})
+    @router.message(on_command("feeds"))
     async def list_feeds(message: Message, archive: Archive, settings: Settings) -> None:
         reader = await reader_for(archive, settings, message.chat.id)
         text, keyboard = await feeds_page(archive, 0, reader)
@@ -138,7 +140,7 @@ def create_router() -> Router:
         await message.edit_text(text, reply_markup=keyboard)
         await callback.answer()
 
-    @router.message(Command("removefeed"))
+    @router.message(on_command("removefeed"))
     async def ask_remove(message: Message, command: CommandObject, archive: Archive) -> None:
         source = await _named_feed(message, command, archive, "/removefeed")
         if source is None:
@@ -170,10 +172,11 @@ def create_router() -> Router:
             await message.edit_text(text)
         await callback.answer()
 
-    @router.message(Command("pausefeed", "resumefeed"))
+    @router.message(on_command("pausefeed", "resumefeed"))
     async def pause_or_resume(message: Message, command: CommandObject, archive: Archive) -> None:
-        pause = command.command.lower() == "pausefeed"
-        source = await _named_feed(message, command, archive, "/" + command.command)
+        name = command.command.casefold()
+        pause = name == "pausefeed"
+        source = await _named_feed(message, command, archive, "/" + name)
         if source is None:
             return
         await archive.sources.set_enabled(source.id, not pause)
@@ -189,14 +192,21 @@ def create_router() -> Router:
                 )
             )
 
-    @router.message(Command("poll"), flags={"throttle": "heavy"})
+    polling = asyncio.Lock()
+
+    @router.message(on_command("poll"))
     async def poll_now(message: Message, services: Services) -> None:
         if services.fetcher is None:
             await message.answer(_("Feeds cannot be fetched in this build of the bot."))
             return
-        progress = await message.answer(_("⏳ Polling every feed…"))
-        reports = await poll_all(pipeline_context(services), only_due=False)
-        await progress.edit_text(poll_report(reports))
+        # Admins are not throttled; a second /poll while one runs would only fetch it all twice.
+        if polling.locked():
+            await message.answer(_("A poll is already running; wait for its report."))
+            return
+        async with polling:
+            progress = await message.answer(_("⏳ Polling every feed…"))
+            reports = await poll_all(pipeline_context(services), only_due=False)
+            await progress.edit_text(poll_report(reports))
 
     return router
 

@@ -15,7 +15,7 @@ import time
 from urllib.parse import urlsplit
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     CallbackQuery,
@@ -25,6 +25,7 @@ from aiogram.types import (
     Message,
 )
 
+from bot.filters import on_command
 from bot.handlers.admin.common import Recent, _, admin_router
 from bot.search_view import shorten
 from bot.services import Services
@@ -202,9 +203,7 @@ def create_router() -> Router:
     router = admin_router("admin_addfeed")
     pages: Recent[list[FeedLink]] = Recent()
 
-    # One feed's check is a fetch and a parse: the lighter "search" pace. A found feed's
-    # button continues the same /addfeed, so it is not counted again.
-    @router.message(Command("addfeed"), flags={"throttle": "search"})
+    @router.message(on_command("addfeed"))
     async def addfeed(message: Message, command: CommandObject, services: Services) -> None:
         url = normalise_url(command.args or "")
         if url is None and (command.args or "").strip():

@@ -15,7 +15,7 @@ import logging
 import time
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     CallbackQuery,
@@ -25,6 +25,7 @@ from aiogram.types import (
     Message,
 )
 
+from bot.filters import on_command
 from bot.handlers.admin.common import _, admin_router
 from bot.i18n import current_language
 from bot.search_view import shorten
@@ -89,6 +90,19 @@ def usage() -> str:
     )
 
 
+def _change_refusal(args: str) -> str:
+    """Why `/keywords args` is not a change: a term over the limit is named, else the usage."""
+    parts = args.split(maxsplit=2)
+    if (
+        len(parts) == 3
+        and parts[0].lower() in ACTIONS
+        and parse_topic(parts[1]) is not None
+        and len(" ".join(parts[2].split())) > MAX_TERM_CHARS
+    ):
+        return _("A filter term can be up to {limit} characters long.", limit=MAX_TERM_CHARS)
+    return usage()
+
+
 def terms_overview(terms: list[FilterTerm]) -> tuple[str, InlineKeyboardMarkup]:
     language = current_language()
     lines = [_("🔑 <b>Filter terms added by admins</b>")]
@@ -150,7 +164,9 @@ async def rescore(services: Services) -> tuple[int, int, int]:
     return total, changed, kept
 
 
-async def apply_change(services: Services, change: tuple[str, str, str], admin_id: int) -> str:
+async def apply_change(
+    services: Services, change: tuple[str, str, str], admin_id: int, rescoring: asyncio.Lock
+) -> str:
     """Store one term change and re-score; the reply for the admin."""
     action, topic, term = change
     terms = services.archive.terms
@@ -165,12 +181,17 @@ async def apply_change(services: Services, change: tuple[str, str, str], admin_i
         if not added:
             return _("The term «{term}» is already there.", term=html.escape(term))
     log.info("admin %s changed filter terms: %s %s %r", admin_id, action, topic, term)
-    return await rescored_reply(services)
+    return await rescored_reply(services, rescoring)
 
 
-async def rescored_reply(services: Services) -> str:
-    """Re-score the archive and say what the filter keeps now."""
-    total, changed, kept = await rescore(services)
+async def rescored_reply(services: Services, rescoring: asyncio.Lock) -> str:
+    """Re-score the archive and say what the filter keeps now.
+
+    One re-scoring at a time (`rescoring`): two running together could let the one that
+    loaded the older terms write its verdicts last. Changes sent in a row wait their turn.
+    """
+    async with rescoring:
+        total, changed, kept = await rescore(services)
     return _(
         "✅ Filter updated. Re-scored {total} items: {changed} changed, the filter keeps {kept}.",
         total=total,
@@ -181,19 +202,19 @@ async def rescored_reply(services: Services) -> str:
 
 def create_router() -> Router:
     router = admin_router("admin_keywords")
+    rescoring = asyncio.Lock()
 
-    # A change re-scores the whole archive, so only changes count as heavy.
-    @router.message(Command("keywords", magic=F.args), flags={"throttle": "heavy"})
+    @router.message(on_command("keywords", magic=F.args))
     async def change_keywords(message: Message, command: CommandObject, services: Services) -> None:
         change = parse_change(command.args or "")
         if change is None:
-            await message.answer(usage())
+            await message.answer(_change_refusal(command.args or ""))
             return
         admin_id = message.from_user.id if message.from_user else 0
         progress = await message.answer(_("⏳ Updating the filter and re-scoring the archive…"))
-        await progress.edit_text(await apply_change(services, change, admin_id))
+        await progress.edit_text(await apply_change(services, change, admin_id, rescoring))
 
-    @router.message(Command("keywords"), flags={"throttle": "search"})
+    @router.message(on_command("keywords"))
     async def list_keywords(message: Message, services: Services) -> None:
         text, keyboard = terms_overview(await services.archive.terms.all())
         await message.answer(text, reply_markup=keyboard)
@@ -214,7 +235,7 @@ def create_router() -> Router:
         await message.answer(text, reply_markup=keyboard)
         await callback.answer()
 
-    @router.callback_query(DropTerm.filter(), flags={"throttle": "heavy"})
+    @router.callback_query(DropTerm.filter())
     async def drop_term(
         callback: CallbackQuery, callback_data: DropTerm, services: Services
     ) -> None:
@@ -227,7 +248,7 @@ def create_router() -> Router:
         await services.archive.terms.remove(term)
         log.info("admin %s removed filter term %r", callback.from_user.id, term)
         await callback.answer(_("⏳ Updating the filter and re-scoring the archive…"))
-        reply = await rescored_reply(services)
+        reply = await rescored_reply(services, rescoring)
         text, keyboard = topic_view(await services.archive.terms.all(), callback_data.topic)
         await message.edit_text(text, reply_markup=keyboard)
         await message.answer(reply)

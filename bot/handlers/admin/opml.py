@@ -8,9 +8,9 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Document, Message
 
+from bot.filters import on_command
 from bot.handlers.admin.common import _, admin_router
 from bot.search_view import shorten
 from feeds.archive import Archive
@@ -71,7 +71,7 @@ async def import_feeds(archive: Archive, data: bytes, admin_id: int) -> str:
 def create_router() -> Router:
     router = admin_router("admin_opml")
 
-    @router.message(F.document, F.chat.type == ChatType.PRIVATE, flags={"throttle": "search"})
+    @router.message(F.document, F.chat.type == ChatType.PRIVATE)
     async def upload(message: Message, bot: Bot, archive: Archive) -> None:
         document = message.document
         if document is None or not is_feed_list(document):
@@ -90,7 +90,7 @@ def create_router() -> Router:
         admin_id = message.from_user.id if message.from_user else 0
         await message.answer(await import_feeds(archive, buffer.getvalue(), admin_id))
 
-    @router.message(Command("export"), flags={"throttle": "search"})
+    @router.message(on_command("export"))
     async def export(message: Message, archive: Archive) -> None:
         sources = await archive.sources.all()
         if not sources:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 from aiogram import Router
-from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.config import Settings
+from bot.filters import on_command
 from bot.handlers.admin.common import _, admin_router
 from bot.handlers.search import reader_for
 from bot.keyboards import LANGUAGE_NAMES
@@ -68,7 +68,7 @@ def render_stats(stats: StatsOverview, reader: Reader) -> str:
 def create_router() -> Router:
     router = admin_router("admin_stats")
 
-    @router.message(Command("stats"), flags={"throttle": "search"})
+    @router.message(on_command("stats"))
     async def stats(message: Message, archive: Archive, settings: Settings) -> None:
         overview = await archive.stats.overview(time.time())
         reader = await reader_for(archive, settings, message.chat.id)
