@@ -46,7 +46,7 @@ def day_names(language: str) -> list[str]:
 
 
 def schedule_text(sub: Subscriber) -> str:
-    """When the chat gets news, in a phrase: "Every day at 09:00"."""
+    """When the chat gets news, in a phrase that follows a colon: "every day at 9:00 AM"."""
     language = sub.language
     at = hour_label(sub.hour, language)
     if sub.mode == "instant":

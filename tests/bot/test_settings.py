@@ -48,7 +48,7 @@ async def test_mode_button_is_stored_and_the_keyboard_edited_in_place(
     labels = button_labels(edited)
     assert "✓ Weekly" in labels and "Daily" in labels
     assert any("Monday" in label for label in labels)  # the weekday button appears for weekly
-    assert "Once a week: Monday" in edited["text"]
+    assert "Digest: once a week, Monday at 9:00\u202fAM" in edited["text"]
     assert len(running_bot.fake.sent_messages(user.id)) == 2  # edited, not sent anew
 
 
