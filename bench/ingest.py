@@ -12,7 +12,11 @@ The item texts are the titles and leads of the labeled dev items (read in place 
 paragraphs as feeds carry them. All 200 feeds live on one loopback host, so the fetcher is
 given 16 connections per host: real feeds are spread over many hosts.
 
-Usage: python -m bench.ingest [--feeds 200] [--items 50] [--write docs/benchmarks/ingest.md]
+The poll runs its CPU stages in worker threads, or with --processes N in N worker processes
+(feeds.pipeline.cpu_workers, started before the clock starts, as the classifier is loaded).
+
+Usage: python -m bench.ingest [--feeds 200] [--items 50] [--processes 0]
+                              [--write docs/benchmarks/ingest.md]
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import os
 import random
 import resource
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +73,9 @@ class Figures:
     peak_rss_mb: float
     stages: dict[str, float]
     stories_seconds: float
+    processes: int
+    workers_start_seconds: float
+    workers_rss_mb: float
 
     @property
     def ratio(self) -> float:
@@ -82,6 +91,10 @@ class Figures:
             f"repeat poll, all 304: {self.repeat_seconds:.2f} s for {self.repeat_not_modified} "
             f"feeds (goal < {GOAL_NOT_MODIFIED_SECONDS} s; ratio to goal "
             f"{self.repeat_seconds / GOAL_NOT_MODIFIED_SECONDS:.2f})",
+            f"CPU stages in {self.processes} worker process(es), started in "
+            f"{self.workers_start_seconds:.2f} s before the poll; their peak memory "
+            f"{self.workers_rss_mb:.0f} MB in all" if self.processes else
+            "CPU stages in worker threads of the one process",
             f"peak memory (max RSS of the process, fake site included): {self.peak_rss_mb:.0f} MB",
             f"of the full poll, story assignment (feeds.archive.stories.assign_stories, in the "
             f"store transaction): {self.stories_seconds:.2f} s "
@@ -165,7 +178,34 @@ class _StoryTimer:
             self.seconds += time.perf_counter() - started
 
 
-async def _measure(feeds: int, per_feed: int) -> Figures:
+def _peak_rss_mb() -> tuple[int, float]:
+    """(process id, its peak RSS in MB): asked of the worker processes."""
+    time.sleep(0.05)  # long enough that each worker answers some of the questions
+    return os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def _workers_rss_mb(workers: pipeline.CpuWorkers | None, processes: int) -> float:
+    if workers is None:
+        return 0.0
+    loop = asyncio.get_running_loop()
+    answers = await asyncio.gather(*(loop.run_in_executor(workers.executor, _peak_rss_mb)
+                                     for _ in range(4 * processes)))
+    return sum(dict(answers).values())
+
+
+@asynccontextmanager
+async def _workers(classifier: Classifier, processes: int) -> AsyncIterator[
+        tuple[pipeline.CpuWorkers | None, float]]:
+    """The poll's worker processes (none for 0) and the seconds they took to start."""
+    if not processes:
+        yield None, 0.0
+        return
+    started = time.perf_counter()
+    async with pipeline.cpu_workers(classifier, processes) as workers:
+        yield workers, time.perf_counter() - started
+
+
+async def _measure(feeds: int, per_feed: int, processes: int) -> Figures:
     bodies = _bodies(feeds, per_feed, random.Random(2))
     classifier = Classifier.load()
     story_timer = _StoryTimer()
@@ -175,17 +215,19 @@ async def _measure(feeds: int, per_feed: int) -> Figures:
         try:
             async with FeedServer() as server, Fetcher(
                 allow_private=True, concurrency=16, per_host=16
-            ) as fetcher:
+            ) as fetcher, _workers(classifier, processes) as (workers, start_seconds):
                 for number, body in enumerate(bodies):
                     server.set_feed(f"/feed/{number}.xml", body)
                     await archive.sources.add(server.url(f"/feed/{number}.xml"))
-                ctx = pipeline.PipelineContext(archive=archive, fetcher=fetcher, classifier=classifier)
+                ctx = pipeline.PipelineContext(archive=archive, fetcher=fetcher,
+                                               classifier=classifier, workers=workers)
                 started = time.perf_counter()
                 reports = await pipeline.poll_all(ctx, only_due=False)
                 poll_seconds = time.perf_counter() - started
                 started = time.perf_counter()
                 repeat = await pipeline.poll_all(ctx, only_due=False)
                 repeat_seconds = time.perf_counter() - started
+                workers_rss_mb = await _workers_rss_mb(workers, processes)
         finally:
             await archive.close()
             pipeline.assign_stories = story_timer._inner
@@ -205,6 +247,9 @@ async def _measure(feeds: int, per_feed: int) -> Figures:
         peak_rss_mb=peak_mb,
         stages=_stages(bodies, classifier),
         stories_seconds=story_timer.seconds,
+        processes=processes,
+        workers_start_seconds=start_seconds,
+        workers_rss_mb=workers_rss_mb,
     )
 
 
@@ -243,9 +288,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--processes", type=int, default=0,
+                        help="worker processes for the CPU stages (0: worker threads)")
     parser.add_argument("--write", type=Path, help="write the figures as Markdown here")
     args = parser.parse_args()
-    figures = asyncio.run(_measure(args.feeds, args.items))
+    figures = asyncio.run(_measure(args.feeds, args.items, args.processes))
     print(machine())
     for line in figures.lines():
         print(line)
