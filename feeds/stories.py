@@ -66,7 +66,7 @@ class Fingerprint:
 
     title: frozenset[str]  # content-word stems of the headline
     words: frozenset[str]  # of the headline and the lead
-    # Derived once: an item is compared with up to fifty others.
+    # Derived once: an item is compared with up to twenty others.
     narrow: frozenset[str] = field(init=False, repr=False, compare=False)
     """`words` without the generic vocabulary (`specific`)."""
     numbers: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -74,8 +74,7 @@ class Fingerprint:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "narrow", specific(self.words))
-        object.__setattr__(self, "numbers",
-                           frozenset(w for w in self.title if w.isdecimal()))
+        object.__setattr__(self, "numbers", frozenset(filter(str.isdecimal, self.title)))
 
     def encode(self) -> tuple[str, str]:
         """(headline stems, lead-only stems), space-separated, for the archive."""

@@ -102,34 +102,36 @@ async def _archive_postings(conn: aiosqlite.Connection, keys: set[_Key]) -> _Pos
         return _Postings({}, set())
     wanted = sorted(keys)
     # One row back, the keys by their place in `wanted`: each row a statement returns
-    # costs a trip through the interpreter lock, which the CPU stages hold meanwhile.
+    # costs a trip through the interpreter lock, which the CPU stages hold meanwhile. A
+    # key's items come as one string, so that Python splits per key, not per item.
     cursor = await conn.execute(
         """
         WITH wanted(place, day, term) AS (
             SELECT key, value ->> 0, value ->> 1 FROM json_each(?)
-        ), sized AS MATERIALIZED (
-            SELECT place, day, term, (
-                SELECT COUNT(*) FROM (
-                    SELECT 1 FROM story_terms AS t
-                    WHERE t.day = wanted.day AND t.term = wanted.term LIMIT ? + 1)
-            ) AS size
+        ), found(place, ids) AS (
+            SELECT place, (
+                SELECT group_concat(item_id) FROM (
+                    SELECT item_id FROM story_terms AS t
+                    WHERE t.day = wanted.day AND t.term = wanted.term LIMIT ? + 1))
             FROM wanted
         )
-        SELECT (SELECT group_concat(place, ' ') FROM sized WHERE size > ?),
-               (SELECT group_concat(place || ' ' || t.item_id, ' ')
-                FROM sized JOIN story_terms AS t ON t.day = sized.day AND t.term = sized.term
-                WHERE sized.size BETWEEN 1 AND ?)
+        SELECT group_concat(place || ' ' || ids, ' ') FROM found WHERE ids IS NOT NULL
         """,
-        (json.dumps(wanted, ensure_ascii=False), *[COMMON_TERM_ITEMS] * 3),
+        (json.dumps(wanted, ensure_ascii=False), COMMON_TERM_ITEMS),
     )
     row = await cursor.fetchone()
     assert row is not None
-    common, pairs = row
     items: dict[_Key, list[int]] = {}
-    numbers = iter(map(int, (pairs or "").split()))
-    for place, item_id in zip(numbers, numbers, strict=True):
-        items.setdefault(wanted[place], []).append(item_id)
-    return _Postings(items, {wanted[int(place)] for place in (common or "").split()})
+    common: set[_Key] = set()
+    found = (row[0] or "").split()
+    for place, ids in zip(found[::2], found[1::2], strict=True):
+        key = wanted[int(place)]
+        item_ids = ids.split(",")
+        if len(item_ids) > COMMON_TERM_ITEMS:
+            common.add(key)
+        else:
+            items[key] = list(map(int, item_ids))
+    return _Postings(items, common)
 
 
 def _rank(stored: list[Item], terms: list[list[str]], archived: _Postings) -> list[list[int]]:
