@@ -259,7 +259,7 @@ def _markdown(figures: Figures) -> str:
 
 {today()}, {machine()}.
 
-`python -m bench.ingest`: {figures.feeds} generated feeds of {figures.items // figures.feeds}
+`python -m bench.ingest{f" --processes {figures.processes}" if figures.processes else ""}`: {figures.feeds} generated feeds of {figures.items // figures.feeds}
 items (titles and leads of the labeled dev items, as HTML paragraphs) served by the fake site on
 loopback, polled into a fresh archive file.
 
@@ -279,8 +279,9 @@ Notes:
   since clean.py reduces every piece of markup to plain text itself.
 - All feeds sit on one loopback host, so the fetcher runs with 16 connections per host
   (2 in production, where feeds live on different hosts).
-- The stage times are each CPU stage alone in one thread; in the poll they overlap with
-  I/O but share one interpreter (the GIL), so their sum bounds the poll from below.
+- The stage times are each CPU stage alone in one thread. In worker threads they overlap
+  with I/O but share one interpreter (the GIL), so their sum bounds the poll from below; in
+  worker processes (--processes) they run beside the stores, on the other core.
 """
 
 
