@@ -13,7 +13,12 @@ Figures, with their goals (issue 6):
 - time to compose every digest, against the time to send them: composing is never the
   bottleneck (ratio compose/send far below 1).
 
+Also printed: the load average at the start, and how long global flood waits held every
+worker back (each global 429 pauses the sender for its `retry_after`, at least 1 s, about 28
+messages), with the rate outside those pauses.
+
 Usage: python -m bench.fanout [--subscribers 10000] [--rate 28] [--workers 8] [--keep PATH]
+(a short run first: --subscribers 1000, about 40 s of sending)
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import resource
 import sys
@@ -142,11 +148,13 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, float]:
             sender = Sender(bot, archive, SenderConfig(
                 rate_per_second=args.rate, workers=args.workers, rate_burst=args.burst
             ))
+            load = os.getloadavg()
             started = time.perf_counter()
             await sender.start()
             await sender.drain()
             send_seconds = time.perf_counter() - started
             await sender.stop()
+            paused = sender.bucket.paused_seconds
             phases["sent"] = rss_mb()
             stats = await control(url, "stats")
             messages = await control(url, "messages")
@@ -178,6 +186,8 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, float]:
         "served_exactly_once": exact, "chats": len(composed),
         "peak_rss_mb": peak_mb, "compose_seconds": compose_seconds,
         "enqueue_seconds": enqueue_seconds, "compose_ratio": compose_seconds / send_seconds,
+        "paused_seconds": paused, "rate_outside_pauses": sent / max(1e-9, send_seconds - paused),
+        "load_1min": load[0], "load_5min": load[1],
     }
 
 
@@ -203,11 +213,14 @@ def main() -> None:
     else:
         with tempfile.TemporaryDirectory() as folder:
             figures = asyncio.run(run(args, Path(folder)))
-    print(f"machine: {machine()}; date: {today()}")
+    print(f"machine: {machine()}; date: {today()}; load average when sending started:"
+          f" {figures['load_1min']:.2f} (1 min) {figures['load_5min']:.2f} (5 min)")
     print(f"messages per second sustained: {figures['rate']:.2f}"
           f" ({figures['rate_ratio']:.1%} of Telegram's 30/s; goal >= 28, over 93%);"
           f" {figures['overall_rate']:.2f} from start to drained")
-    print(f"sends answered 429: {figures['share_429']:.3%} (goal under 0.5%)")
+    print(f"sends answered 429: {figures['share_429']:.3%} (goal under 0.5%); global flood"
+          f" waits held sending for {figures['paused_seconds']:.1f} s; outside them"
+          f" {figures['rate_outside_pauses']:.2f} messages per second")
     print(f"served exactly once: {figures['served_exactly_once']} of {figures['chats']} chats")
     print(f"peak memory (max RSS): {figures['peak_rss_mb']:.0f} MB")
     print(f"compose all digests: {figures['compose_seconds']:.2f} s vs sending"

@@ -53,6 +53,7 @@ class TokenBucket:
         self._tokens = self.burst
         self._stamp = clock.monotonic()
         self._paused_until = 0.0
+        self.paused_seconds = 0.0  # how long pauses have held tokens back in all
         self._turn = asyncio.Lock()
 
     def _refill(self, now: float) -> None:
@@ -81,8 +82,10 @@ class TokenBucket:
 
     def pause(self, seconds: float) -> None:
         """Give no tokens for `seconds` from now (and start from an empty bucket after)."""
-        until = self._clock.monotonic() + seconds
+        now = self._clock.monotonic()
+        until = now + seconds
         if until > self._paused_until:
+            self.paused_seconds += until - max(now, self._paused_until)
             self._paused_until = until
             self._tokens = 0.0
             self._stamp = until

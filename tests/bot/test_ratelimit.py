@@ -52,6 +52,18 @@ async def test_pause_holds_everyone_back() -> None:
     await clock.advance(0.2)
     await settle()
     assert waiter.done()
+    assert bucket.paused_seconds == pytest.approx(3.0)
+
+
+async def test_overlapping_pauses_count_once() -> None:
+    clock = ManualClock(START)
+    bucket = TokenBucket(rate=10.0, clock=clock)
+    bucket.pause(1.0)
+    await clock.advance(0.5)
+    bucket.pause(1.0)  # 0.5 s of it overlaps the first
+    bucket.pause(0.2)  # inside the pause already running: nothing more
+    assert bucket.paused_seconds == pytest.approx(1.5)
+    assert bucket.paused_until == pytest.approx(START.timestamp() + 1.5)
 
 
 async def test_bucket_needs_a_positive_rate() -> None:
