@@ -7,11 +7,11 @@ cached too, since ten thousand digests share a handful of dates and times.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from feeds.topics import topic_name
@@ -52,21 +52,22 @@ def header(day: date, language: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _time_of_day(hour: int, minute: int) -> str:
-    return f"{hour:02d}:{minute:02d}"
+def _time_of_day(hour: int, minute: int, language: str) -> str:
+    # The locale's own short time: "14:05" in ru and kk, "2:05 PM" in en, as in settings.
+    return format_time(time(hour, minute), "short", locale=language)
 
 
 @lru_cache(maxsize=4096)
-def _day_and_time(moment: datetime, language: str) -> str:
-    return format_datetime(moment, "d MMM, HH:mm", locale=language)
+def _day_and_time(day: date, hour: int, minute: int, language: str) -> str:
+    return f"{format_date(day, 'd MMM', locale=language)}, {_time_of_day(hour, minute, language)}"
 
 
 def story_time(published_at: float, today: date, where: tzinfo, language: str) -> str:
     """When a story was published, in local time: "14:05" today, "27 Nov, 14:05" before."""
     moment = datetime.fromtimestamp(published_at, where)
     if moment.date() == today:
-        return _time_of_day(moment.hour, moment.minute)
-    return _day_and_time(moment.replace(second=0, microsecond=0), language)
+        return _time_of_day(moment.hour, moment.minute, language)
+    return _day_and_time(moment.date(), moment.hour, moment.minute, language)
 
 
 @lru_cache(maxsize=256)

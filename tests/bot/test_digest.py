@@ -157,8 +157,13 @@ async def test_story_time_is_local_and_dated_when_not_today(archive: Archive) ->
     digest = await compose_digest(archive, Subscriber(chat_id=1, language="en"), NOW)
     assert digest is not None
     # 20:00 UTC is 01:00 on the 28th in Almaty; 17:30 UTC is 22:30 on the 27th.
+    # Each locale's own short time, as in settings: 12-hour in English, 24-hour in ru and kk.
+    assert "Первая лента · 1:00 AM" in digest.parts[0]
+    assert "Первая лента · 27 Nov, 10:30 PM" in digest.parts[0]
+    digest = await compose_digest(archive, Subscriber(chat_id=2, language="ru"), NOW)
+    assert digest is not None
     assert "Первая лента · 01:00" in digest.parts[0]
-    assert "Первая лента · 27 Nov, 22:30" in digest.parts[0]
+    assert "Первая лента · 27 нояб., 22:30" in digest.parts[0]
 
 
 async def test_summary_and_escaping_in_the_message(archive: Archive) -> None:
