@@ -146,7 +146,7 @@ class AlertWatch:
         chats = len({d.chat_id for d in dead})
         return [
             Notice(
-                "{count} messages to {chats} chats could not be delivered. Last error: {error}",
+                "Messages not delivered: {count} (chats: {chats}). Last error: {error}",
                 {"count": len(dead), "chats": chats, "error": dead[0].last_error or "?"},
             )
         ]

@@ -119,14 +119,14 @@ async def test_dead_messages_are_summarised_at_most_hourly(archive: Archive, clo
     await kill(2, "b")
     await watch.check()
     told = inbox.take()
-    assert len(told) == 2 and "2 messages to 2 chats" in told[0][1]
+    assert len(told) == 2 and "Messages not delivered: 2 (chats: 2)" in told[0][1]
     clock.now += 60
     await kill(3, "c")
     await watch.check()
     assert inbox.take() == [], "a second summary waits for the hour"
     clock.now += 3600
     await watch.check()
-    assert "1 messages to 1 chats" in inbox.take()[0][1]
+    assert "Messages not delivered: 1 (chats: 1)" in inbox.take()[0][1]
     clock.now += 3600
     await watch.check()
     assert inbox.take() == [], "nothing new died"
