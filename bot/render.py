@@ -152,7 +152,7 @@ def _cleaned(story: StoryView) -> StoryView:
     )
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=256)  # composing runs keep their own BlockCache; this serves one-off renders
 def story_block(story: StoryView) -> _Block:
     """The story's HTML and visible text (cached: many digests carry the same story)."""
     return _story_block(_cleaned(story))
