@@ -40,6 +40,8 @@ DIGEST_MODES = ("daily", "weekly")
 COMPOSE_CHUNK = 500  # subscribers composed and written per transaction
 # Instant news reaches back at most this far (a poll after a long pause sends no old news).
 INSTANT_LOOKBACK_SECONDS = 24 * 3600
+# Times a message is composed again when news reached its chat while it was being composed.
+RECOMPOSE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,21 +95,6 @@ def due_digest(subscriber: Subscriber, now: datetime, default_timezone: str) -> 
     return DueDigest(subscriber, key, begins)
 
 
-async def enqueue_digest(
-    archive: Archive, subscriber: Subscriber, digest: Digest, key: str, now: datetime
-) -> bool:
-    """Write one composed digest (False when that chat and key were written before)."""
-    return await archive.outbox.enqueue(
-        subscriber.chat_id,
-        key,
-        digest.parts,
-        story_ids=digest.story_ids,
-        via="digest",
-        digest_at=now.timestamp(),
-        now=now.timestamp(),
-    )
-
-
 async def enqueue_due_digests(
     archive: Archive,
     now: datetime,
@@ -157,7 +144,7 @@ async def _enqueue(
         batch = await prepare(archive, [d.subscriber for d in todo], now)
         for start in range(0, len(todo), COMPOSE_CHUNK):
             chunk = todo[start : start + COMPOSE_CHUNK]
-            written = await _write_chunk(archive, batch, chunk, now)
+            written = await _write_chunk(archive, batch, chunk, now, prepare)
             composed += written
             if written and on_written is not None:
                 on_written()
@@ -170,20 +157,50 @@ async def _enqueue(
     return report
 
 
-async def _write_chunk(
-    archive: Archive, batch: PreparedDigests, chunk: Sequence[DueDigest], now: datetime
-) -> int:
-    """Compose a chunk's digests and write them in one transaction; how many were new."""
+def _digest_messages(
+    batch: PreparedDigests, chunk: Sequence[DueDigest], now: datetime
+) -> list[NewMessage]:
     digests = batch.compose(d.subscriber for d in chunk)
-    messages = [
+    return [
         NewMessage(entry.subscriber.chat_id, entry.key, digest.parts, digest.story_ids,
                    "digest", digest_at=now.timestamp())
         for entry in chunk
         if (digest := digests.get(entry.subscriber.chat_id)) is not None and digest.parts
     ]
-    if not messages:
-        return 0
-    return await archive.outbox.enqueue_many(messages, now=now.timestamp())
+
+
+async def _write_chunk(
+    archive: Archive,
+    batch: PreparedDigests,
+    chunk: Sequence[DueDigest],
+    now: datetime,
+    prepare: DigestPreparer,
+) -> int:
+    """Compose a chunk's digests and write them in one transaction; how many were new.
+
+    The batch was read at the start of the tick: a poll finishing since may have sent some
+    of these chats a story at once (instant or watch-word news). The outbox leaves out a
+    digest that would repeat one, and those chats are composed again from a fresh read.
+    """
+    written = 0
+    messages = _digest_messages(batch, chunk, now)
+    for _ in range(RECOMPOSE_ATTEMPTS):
+        if not messages:
+            break
+        result = await archive.outbox.enqueue_many(messages, now=now.timestamp())
+        written += result.written
+        outdated = {m.chat_id for m in result.outdated}
+        chunk = [d for d in chunk if d.subscriber.chat_id in outdated]
+        if chunk:
+            fresh = await prepare(archive, [d.subscriber for d in chunk], now)
+            messages = _digest_messages(fresh, chunk, now)
+        else:
+            messages = []
+    if messages:
+        # Still racing other news after the attempts: the next tick composes them.
+        log.warning("%d digests left for the next tick: news kept reaching their chats",
+                    len(messages))
+    return written
 
 
 async def enqueue_instant_news(
@@ -203,28 +220,40 @@ async def enqueue_instant_news(
     since = max(since, now.timestamp() - INSTANT_LOOKBACK_SECONDS)
     subscribers = await archive.outbox.digest_candidates(("instant", *DIGEST_MODES))
     recipients = [s for s in subscribers if s.mode == "instant" or s.watch_words]
-    if not recipients:
-        return 0
     # The composer starts a digest at the subscriber's last digest; here the window is the
     # poll's news, so it is handed in that way (the stored subscriber is not touched).
     windowed = [replace(s, last_digest_at=since) for s in recipients]
-    digests = (await prepare(archive, windowed, now)).compose(windowed)
-    stamp = int(now.timestamp())
     written = 0
-    for subscriber in recipients:
+    for _ in range(RECOMPOSE_ATTEMPTS):
+        if not windowed:
+            break
+        digests = (await prepare(archive, windowed, now)).compose(windowed)
+        result = await archive.outbox.enqueue_many(
+            _news_messages(windowed, digests, now), now=now.timestamp()
+        )
+        written += result.written
+        # A digest written meanwhile took some of these stories: compose those chats again.
+        outdated = {m.chat_id for m in result.outdated}
+        windowed = [s for s in windowed if s.chat_id in outdated]
+    if windowed:
+        log.warning("news for %d chats left for the next poll: other messages kept taking"
+                    " their stories", len(windowed))
+    if written:
+        log.info("%d chats get news at once (instant mode or watch words)", written)
+    return written
+
+
+def _news_messages(
+    subscribers: Sequence[Subscriber], digests: dict[int, Digest], now: datetime
+) -> list[NewMessage]:
+    stamp = int(now.timestamp())
+    messages = []
+    for subscriber in subscribers:
         digest = digests.get(subscriber.chat_id)
         if digest is None or not digest.parts:
             continue
         via = "instant" if subscriber.mode == "instant" else "watch"
-        if await archive.outbox.enqueue(
-            subscriber.chat_id,
-            f"{via}:{stamp}:{digest.story_ids[0] if digest.story_ids else 0}",
-            digest.parts,
-            story_ids=digest.story_ids,
-            via=via,
-            now=now.timestamp(),
-        ):
-            written += 1
-    if written:
-        log.info("%d chats get news at once (instant mode or watch words)", written)
-    return written
+        first = digest.story_ids[0] if digest.story_ids else 0
+        messages.append(NewMessage(subscriber.chat_id, f"{via}:{stamp}:{first}", digest.parts,
+                                   digest.story_ids, via))
+    return messages

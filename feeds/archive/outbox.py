@@ -43,6 +43,17 @@ class NewMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Enqueued:
+    """What `enqueue_many` did with a list of messages."""
+
+    written: int
+    # Left out: a story of theirs reached their chat after they were composed (by another
+    # route: a poll's instant or watch-word news landing while a tick composed digests).
+    # Compose those chats again.
+    outdated: list[NewMessage] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxMessage:
     """One message the sender is to deliver."""
 
@@ -134,10 +145,14 @@ class OutboxStore:
         """
         message = NewMessage(chat_id, dedup_key, list(parts), list(story_ids), via, parse_mode,
                              digest_at)
-        return await self.enqueue_many([message], now=now) == 1
+        return (await self.enqueue_many([message], now=now)).written == 1
 
-    async def enqueue_many(self, messages: Sequence[NewMessage], *, now: float | None = None) -> int:
-        """`enqueue` for many messages in one transaction; returns how many were new.
+    async def enqueue_many(
+        self, messages: Sequence[NewMessage], *, now: float | None = None
+    ) -> Enqueued:
+        """`enqueue` for many messages in one transaction: writes the new ones, leaves out
+        those whose (chat, key) was written before, and those that would bring a chat a
+        story it already has (`Enqueued.outdated`).
 
         A handful of statements whatever the number of messages (one statement per message
         cost 6 s of round trips to the database thread for 10,000 digests).
@@ -146,7 +161,15 @@ class OutboxStore:
             raise ValueError("a message needs at least one part")
         stamp = time.time() if now is None else now
         async with self._db.transaction() as conn:
-            new = await self._not_written(conn, messages)
+            unwritten = await self._not_written(conn, messages)
+            # Composers read the delivery records before this transaction; what reached a
+            # chat since is only known here, under the write lock.
+            delivered = await self._delivered(conn, unwritten)
+            new: list[NewMessage] = []
+            outdated: list[NewMessage] = []
+            for message in unwritten:
+                stale = any((message.chat_id, story) in delivered for story in message.story_ids)
+                (outdated if stale else new).append(message)
             await conn.executemany(
                 "INSERT INTO outbox(chat_id, dedup_key, part, text, parse_mode, state,"
                 " created_at, updated_at, story_ids, via)"
@@ -167,7 +190,20 @@ class OutboxStore:
                 "UPDATE subscribers SET last_digest_at = ? WHERE chat_id = ?",
                 [(m.digest_at, m.chat_id) for m in new if m.digest_at is not None],
             )
-        return len(new)
+        return Enqueued(len(new), outdated)
+
+    @staticmethod
+    async def _delivered(conn: Any, messages: Sequence[NewMessage]) -> set[tuple[int, int]]:
+        """Which (chat, story) pairs of these messages are recorded as delivered."""
+        pairs = sorted({(m.chat_id, story) for m in messages for story in m.story_ids})
+        if not pairs:
+            return set()
+        cursor = await conn.execute(
+            "SELECT d.chat_id, d.story_id FROM json_each(?) AS wanted JOIN deliveries AS d"
+            " ON d.chat_id = wanted.value ->> 0 AND d.story_id = wanted.value ->> 1",
+            (json.dumps(pairs),),
+        )
+        return {(row[0], row[1]) for row in await cursor.fetchall()}
 
     @staticmethod
     async def _not_written(conn: Any, messages: Sequence[NewMessage]) -> list[NewMessage]:

@@ -230,6 +230,54 @@ async def test_instant_and_watch_words_get_news_once(archive: Archive) -> None:
     assert await enqueue_instant_news(archive, NOW.replace(minute=15), now - 3600) == 0
 
 
+async def test_news_reaching_a_chat_mid_tick_is_not_repeated_in_its_digest(
+    archive: Archive,
+) -> None:
+    now = NOW.timestamp()
+    budget, election = await seed(
+        archive, [News("Маслихат утвердил бюджет", hours_ago=3),
+                  News("Выборы в маслихат", topics=["elections"], hours_ago=0.1)], now)
+    await subscribe(archive, 101)  # daily at 09:00, with a watch word both stories match
+    await archive.subscribers.add_watch(101, "маслихат")
+    reads: list[list[int]] = []
+
+    async def poll_lands_meanwhile(
+        a: Archive, subscribers: list[Subscriber], at: datetime
+    ) -> DigestBatch:
+        reads.append([s.chat_id for s in subscribers])
+        batch = await prepare_digests(a, subscribers, at)
+        if len(reads) == 1:  # after the tick's read, a poll sends the newer story at once
+            assert await enqueue_instant_news(a, at, now - 3600) == 1
+        return batch
+
+    report = await enqueue_due_digests(archive, NOW, prepare=poll_lands_meanwhile)
+
+    assert report.composed == 1
+    assert reads == [[101], [101]]  # the chat was composed again from a fresh read
+    cursor = await archive.db.reader.execute(
+        "SELECT via, story_ids FROM outbox WHERE chat_id = 101 ORDER BY id"
+    )
+    assert [(row[0], row[1]) for row in await cursor.fetchall()] == [
+        ("watch", f"[{election}]"), ("digest", f"[{budget}]")
+    ]
+
+
+async def test_enqueue_many_leaves_out_messages_repeating_a_delivered_story(
+    archive: Archive,
+) -> None:
+    await subscribe(archive, 1)
+    await subscribe(archive, 2)
+    assert await archive.outbox.enqueue(1, "watch:1", ["news"], story_ids=[7], via="watch")
+    repeating = NewMessage(1, "digest:a", ["a"], [8, 7])
+    result = await archive.outbox.enqueue_many(
+        [repeating, NewMessage(2, "digest:a", ["b"], [7]), NewMessage(3, "k", ["c"])]
+    )
+    assert (result.written, result.outdated) == (2, [repeating])
+    assert await states(archive, 1) == [("watch:1", 0, "pending")]
+    assert await archive.outbox.delivered_stories(1, [7, 8]) == {7}  # 8 not taken either
+    assert await archive.outbox.delivered_stories(2, [7]) == {7}
+
+
 # ---- claiming and the consequences of Telegram's answers ---------------------------------
 
 
@@ -313,7 +361,7 @@ async def test_enqueue_many_writes_each_chat_and_key_once(archive: Archive) -> N
         NewMessage(2, "digest:b", ["c0"], [8]),
         NewMessage(2, "digest:b", ["twice in one batch"], [10]),
     ]
-    assert await archive.outbox.enqueue_many(batch, now=2) == 2
+    assert (await archive.outbox.enqueue_many(batch, now=2)).written == 2
     assert await states(archive, 1) == [
         ("digest:a", 0, "pending"), ("digest:b", 0, "pending"), ("digest:b", 1, "pending")
     ]
