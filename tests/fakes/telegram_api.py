@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import importlib.util
 import json
 import logging
@@ -872,6 +873,15 @@ def _decode_value(key: str, value: Any) -> Any:
         return value
 
 
+# A full collection of this process's heap, which grows by every call it keeps for the
+# bench to read back, pauses it for 50 ms early in a 10,000-message run and 170 ms late.
+# Requests that arrive meanwhile are then stamped together, and the one-second window
+# refuses them as if the bot had sent them at once: Telegram's servers do not do that to a
+# bot. So the standalone fake leaves its old objects alone (the youngest generations are
+# still collected; refcounting frees the rest).
+NEVER_COLLECT_OLDEST = 1_000_000_000
+
+
 async def _serve(args: argparse.Namespace) -> None:
     limits = FloodLimits.off() if args.no_limits else FloodLimits()
     fake = FakeTelegram(token=args.token, limits=limits, host=args.host, port=args.port)
@@ -879,9 +889,14 @@ async def _serve(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with fake:
-        print(f"FAKE_TELEGRAM_URL={fake.url}", flush=True)
-        await stop.wait()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(thresholds[0], thresholds[1], NEVER_COLLECT_OLDEST)
+    try:
+        async with fake:
+            print(f"FAKE_TELEGRAM_URL={fake.url}", flush=True)
+            await stop.wait()
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def main(argv: list[str] | None = None) -> None:
