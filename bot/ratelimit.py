@@ -32,7 +32,7 @@ def chat_interval(
 
 class TokenBucket:
     """At most `rate` acquisitions per second on average, at most `burst` at once, and never
-    more than `per_second_cap` (default: the rate, rounded down) in any one second.
+    more than `per_second_cap` (default: the rate rounded down, plus one) in any one second.
 
     `pause(seconds)` holds every acquirer back (a global flood wait from Telegram). Waiters
     are served in arrival order, so no worker starves.
@@ -47,7 +47,11 @@ class TokenBucket:
         self.burst = max(1.0, burst)
         # Telegram counts messages in any one second; the bucket alone, making up for a late
         # wake-up, could put rate + burst into one. The cap counts the last second's grants.
-        self.per_second_cap = per_second_cap or max(1, math.floor(rate))
+        # One above the rate: a cap of exactly the rate makes every late wake-up a loss
+        # (28 grants then take a second plus the lateness: 27.98/s at 28/s over 10,000
+        # sends), while one more lets the bucket make it up (29 at the default 28/s: still
+        # under Telegram's 30).
+        self.per_second_cap = per_second_cap or math.floor(rate) + 1
         self._granted: deque[float] = deque()
         self._clock = clock
         self._tokens = self.burst
