@@ -139,7 +139,7 @@ class AlertWatch:
         watermark = float(told[0]) if told else 0.0
         if told and now - told[1] < DEAD_REPEAT_SECONDS:
             return []
-        dead = await self._archive.outbox.dead_since(watermark + 1e-6, limit=1000)
+        dead = await self._archive.sending.dead_since(watermark + 1e-6, limit=1000)
         if not dead:
             return []
         await self._archive.meta.set(KEY_DEAD, repr(max(d.updated_at for d in dead)), now=now)

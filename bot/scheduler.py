@@ -66,7 +66,7 @@ async def digest_tick(services: Services, clock: Clock) -> None:
             prepare=digest_preparer(services),
             on_written=services.outbox_wakeup.set,
         )
-        await services.archive.outbox.prune_log(clock.time() - SEND_LOG_DAYS * 86400)
+        await services.archive.sending.prune_log(clock.time() - SEND_LOG_DAYS * 86400)
     except Exception:
         log.exception("the digest tick failed; the next tick tries again")
 

@@ -47,7 +47,7 @@ from bot.ratelimit import (
     chat_interval,
 )
 from feeds.archive import Archive
-from feeds.archive.outbox import OutboxMessage
+from feeds.archive.sending import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class Sender:
 
     async def start(self) -> None:
         """Put messages a crash left in `sending` back in line, then start the workers."""
-        reset = await self.archive.outbox.reset_inflight()
+        reset = await self.archive.sending.reset_inflight()
         if reset:
             log.warning("%d messages were in flight at the last stop; sending them again", reset)
         self._feeder = asyncio.create_task(self._feed(), name="outbox-feeder")
@@ -156,7 +156,7 @@ class Sender:
         while not self._queue.empty():
             waiting.append(self._queue.get_nowait().id)
         if waiting:
-            await self.archive.outbox.release(waiting)
+            await self.archive.sending.release(waiting)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.stop_timeout
         while self._in_flight and (left := deadline - loop.time()) > 0:
@@ -176,7 +176,7 @@ class Sender:
         """Wait until the outbox holds nothing unsent (or sending became impossible)."""
         while not self._stopping.is_set():
             idle = self._in_flight == 0 and self._queue.empty()
-            if idle and await self.archive.outbox.unsent_count() == 0:
+            if idle and await self.archive.sending.unsent_count() == 0:
                 return
             self._progress.clear()
             await self._wait(self.config.idle_poll, self._progress)
@@ -193,7 +193,7 @@ class Sender:
             try:
                 claimed = []
                 if free > 0:
-                    claimed = await self.archive.outbox.claim(self.clock.time(), free)
+                    claimed = await self.archive.sending.claim(self.clock.time(), free)
                     for message in claimed:
                         self._queue.put_nowait(message)
                 if claimed and len(claimed) == free:
@@ -207,7 +207,7 @@ class Sender:
             await self._wait(continue_after, self.wakeup)
 
     async def _idle_time(self) -> float:
-        due = await self.archive.outbox.next_due_at()
+        due = await self.archive.sending.next_due_at()
         if due is None:
             return self.config.idle_poll
         return min(self.config.idle_poll, max(0.01, due - self.clock.time()))
@@ -240,7 +240,7 @@ class Sender:
 
     async def _deliver(self, message: OutboxMessage) -> None:
         if not await self._take_token():
-            await self.archive.outbox.release([message.id])
+            await self.archive.sending.release([message.id])
             return
         try:
             await self.bot.send_message(
@@ -256,7 +256,7 @@ class Sender:
         except TelegramForbiddenError as exc:
             await self._block(message, exc.message)
         except TelegramUnauthorizedError as exc:
-            await self.archive.outbox.release([message.id])
+            await self.archive.sending.release([message.id])
             self.fatal = SenderFatalError(f"Telegram rejected the bot token: {exc.message}")
             log.error("%s; sending stops", self.fatal)
             self._stopping.set()
@@ -286,7 +286,7 @@ class Sender:
             if not done.done():
                 batch, self._unrecorded = self._unrecorded, []
                 try:
-                    await self.archive.outbox.mark_sent_many([(m, n, a) for m, n, a, _ in batch])
+                    await self.archive.sending.mark_sent_many([(m, n, a) for m, n, a, _ in batch])
                 except Exception as exc:
                     for *_, waiter in batch:
                         if not waiter.done():  # a worker cut off at stop has cancelled it
@@ -327,16 +327,16 @@ class Sender:
         now = self.clock.time()
         scope = "chat" if recent else "global"
         log.warning("flood wait %ss (%s) for chat %d", retry_after, scope, message.chat_id)
-        await self.archive.outbox.postpone(
+        await self.archive.sending.postpone(
             message, now, now + retry_after, f"retry after {retry_after}s ({scope})"
         )
 
     async def _migrate(self, message: OutboxMessage, new_chat_id: int) -> None:
         log.info("chat %d became %d; its messages follow it", message.chat_id, new_chat_id)
-        await self.archive.outbox.migrate_chat(message.chat_id, new_chat_id, self.clock.time())
+        await self.archive.sending.migrate_chat(message.chat_id, new_chat_id, self.clock.time())
 
     async def _block(self, message: OutboxMessage, reason: str) -> None:
-        dropped = await self.archive.outbox.block_chat(
+        dropped = await self.archive.sending.block_chat(
             message.chat_id, self.clock.time(), reason
         )
         log.info("chat %d cannot be written to (%s); %d messages dropped",
@@ -352,7 +352,7 @@ class Sender:
                 " sending it as plain text",
                 description, message.id, message.dedup_key, message.part,
             )
-            await self.archive.outbox.as_plain_text(
+            await self.archive.sending.as_plain_text(
                 message, plain_text(message.text), self.clock.time()
             )
         else:
@@ -367,11 +367,11 @@ class Sender:
             delay *= random.uniform(1.0, 1.25)  # spread retries of many chats apart
             log.warning("send to chat %d failed (%s); retry %d in %.1fs",
                         message.chat_id, error, attempt, delay)
-            await self.archive.outbox.mark_failed(message, now, error, now + delay)
+            await self.archive.sending.mark_failed(message, now, error, now + delay)
         else:
             log.error("outbox message %d to chat %d is dead after %d attempts: %s",
                       message.id, message.chat_id, attempt, error)
-            await self.archive.outbox.mark_failed(message, now, error, None)
+            await self.archive.sending.mark_failed(message, now, error, None)
 
 
 def _describe(exc: BaseException) -> str:

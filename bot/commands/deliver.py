@@ -83,8 +83,8 @@ async def deliver(settings: Settings, token: str, *, everyone: bool) -> int:
                 for sig in STOP_SIGNALS:
                     loop.remove_signal_handler(sig)
                 await sender.stop()
-            counts = await archive.outbox.counts()
-            dead = await archive.outbox.dead_since(started, limit=10)
+            counts = await archive.sending.counts()
+            dead = await archive.sending.dead_since(started, limit=10)
             print(f"outbox: {counts.sent} sent, {counts.unsent} waiting, {counts.dead} dead")
             for message in dead:
                 print(f"dead: chat {message.chat_id} {message.dedup_key} part {message.part}:"

@@ -54,7 +54,7 @@ async def bot_membership_changed(event: ChatMemberUpdated, bot: Bot, archive: Ar
     chat, status = event.chat, event.new_chat_member.status
     if status in _GONE:
         if await archive.subscribers.get(chat.id) is not None:
-            dropped = await archive.outbox.block_chat(chat.id, time.time(), f"bot {status}")
+            dropped = await archive.sending.block_chat(chat.id, time.time(), f"bot {status}")
             log.info(
                 "chat %s: the bot was %s; %d unsent messages dropped", chat.id, status, dropped
             )
@@ -78,7 +78,7 @@ async def group_migrated(message: Message, archive: Archive) -> None:
     """A group became a supergroup: its subscription follows it to the new chat id."""
     new_id = message.migrate_to_chat_id
     if new_id is not None:
-        await archive.outbox.migrate_chat(message.chat.id, new_id, time.time())
+        await archive.sending.migrate_chat(message.chat.id, new_id, time.time())
         log.info("chat %s: migrated to %s", message.chat.id, new_id)
 
 

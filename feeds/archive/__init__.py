@@ -16,6 +16,7 @@ from feeds.archive.items import ItemStore
 from feeds.archive.meta import MetaStore
 from feeds.archive.outbox import OutboxStore
 from feeds.archive.search import SearchStore
+from feeds.archive.sending import SendQueue
 from feeds.archive.sources import SourceStore
 from feeds.archive.stats import StatsStore
 from feeds.archive.stories import StoryStore
@@ -37,6 +38,7 @@ class Archive:
         self.stories = StoryStore(db)
         self.subscribers = SubscriberStore(db)
         self.outbox = OutboxStore(db)
+        self.sending = SendQueue(db)
         self.meta = MetaStore(db)
         self.digests = DigestStore(db)
         self.stats = StatsStore(db)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from feeds.archive import Archive
 from feeds.archive.items import insert_new_items
 from feeds.archive.stories import assign_stories
+from feeds.archive.subscribers import Subscriber
 from feeds.models import Item, Verdict
 from feeds.textnorm import stem_text
 
@@ -65,3 +66,19 @@ def distinct_title(n: int) -> str:
             word += _SYLLABLES[rest]
         words.append(word)
     return " ".join(words).capitalize()
+
+
+async def subscribe(archive: Archive, chat_id: int, **settings: object) -> Subscriber:
+    subscriber, _ = await archive.subscribers.subscribe(Subscriber(chat_id=chat_id))
+    if settings:
+        updated = await archive.subscribers.update(chat_id, **settings)
+        assert updated is not None
+        return updated
+    return subscriber
+
+
+async def states(archive: Archive, chat_id: int) -> list[tuple[str, int, str]]:
+    cursor = await archive.db.reader.execute(
+        "SELECT dedup_key, part, state FROM outbox WHERE chat_id = ? ORDER BY id", (chat_id,)
+    )
+    return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]

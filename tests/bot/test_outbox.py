@@ -22,25 +22,9 @@ from feeds.archive.stories import assign_stories
 from feeds.archive.subscribers import Subscriber
 from feeds.models import Item, Verdict
 from feeds.textnorm import stem_text
-from tests.bot.digest_seed import News, seed
+from tests.bot.digest_seed import News, seed, states, subscribe
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)  # 09:00 in Almaty (UTC+5)
-
-
-async def subscribe(archive: Archive, chat_id: int, **settings: object) -> Subscriber:
-    subscriber, _ = await archive.subscribers.subscribe(Subscriber(chat_id=chat_id))
-    if settings:
-        updated = await archive.subscribers.update(chat_id, **settings)
-        assert updated is not None
-        return updated
-    return subscriber
-
-
-async def states(archive: Archive, chat_id: int) -> list[tuple[str, int, str]]:
-    cursor = await archive.db.reader.execute(
-        "SELECT dedup_key, part, state FROM outbox WHERE chat_id = ? ORDER BY id", (chat_id,)
-    )
-    return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
 
 
 async def add_story(archive: Archive, title: str, published_at: float) -> int:
@@ -276,75 +260,6 @@ async def test_enqueue_many_leaves_out_messages_repeating_a_delivered_story(
     assert await states(archive, 1) == [("watch:1", 0, "pending")]
     assert await archive.outbox.delivered_stories(1, [7, 8]) == {7}  # 8 not taken either
     assert await archive.outbox.delivered_stories(2, [7]) == {7}
-
-
-# ---- claiming and the consequences of Telegram's answers ---------------------------------
-
-
-async def test_claim_takes_first_part_per_chat_in_order(archive: Archive) -> None:
-    await archive.outbox.enqueue(1, "digest:a", ["a0", "a1", "a2"], now=10)
-    await archive.outbox.enqueue(2, "digest:a", ["b0"], now=10)
-    first = await archive.outbox.claim(now=20, limit=10)
-    assert sorted((m.chat_id, m.text) for m in first) == [(1, "a0"), (2, "b0")]
-    assert await archive.outbox.claim(now=20, limit=10) == []  # chat 1 has one in flight
-    a0 = next(m for m in first if m.chat_id == 1)
-    await archive.outbox.mark_sent(a0, now=20, chat_next_at=21)
-    assert await archive.outbox.claim(now=20.5, limit=10) == []  # paced: 1 s per chat
-    second = await archive.outbox.claim(now=21, limit=10)
-    assert [m.text for m in second] == ["a1"]
-    assert await archive.outbox.next_due_at() is None  # a2 waits behind a1 in flight
-    await archive.outbox.mark_sent(second[0], now=21, chat_next_at=22)
-    assert await archive.outbox.next_due_at() == 22
-
-
-async def test_reset_inflight_returns_sending_rows(archive: Archive) -> None:
-    await archive.outbox.enqueue(1, "k", ["x"], now=1)
-    assert len(await archive.outbox.claim(now=2, limit=5)) == 1
-    assert await archive.outbox.reset_inflight() == 1
-    assert [m.text for m in await archive.outbox.claim(now=2, limit=5)] == ["x"]
-
-
-async def test_block_chat_drops_unsent_and_marks_blocked(archive: Archive) -> None:
-    await subscribe(archive, 5)
-    await archive.outbox.enqueue(5, "k1", ["p0", "p1"], now=1)
-    await archive.outbox.enqueue(6, "k1", ["other"], now=1)
-    assert await archive.outbox.block_chat(5, now=2, reason="Forbidden: bot was blocked") == 2
-    subscriber = await archive.subscribers.get(5)
-    assert subscriber is not None and subscriber.status == "blocked"
-    assert await states(archive, 5) == []
-    assert await states(archive, 6) == [("k1", 0, "pending")]
-    assert (await archive.outbox.send_stats(0)).blocked == 1
-
-
-async def test_migrate_chat_moves_subscriber_rows_and_records(archive: Archive) -> None:
-    await subscribe(archive, -100)
-    await archive.subscribers.add_watch(-100, "бюджет")
-    await archive.outbox.enqueue(-100, "k", ["p0", "p1"], story_ids=[7], now=1)
-    claimed = await archive.outbox.claim(now=2, limit=5)
-    await archive.outbox.migrate_chat(-100, -1001, now=3)
-    assert await archive.subscribers.get(-100) is None
-    moved = await archive.subscribers.get(-1001)
-    assert moved is not None and moved.chat_type == "supergroup" and moved.watch_words == ["бюджет"]
-    assert await states(archive, -1001) == [("k", 0, "pending"), ("k", 1, "pending")]
-    assert await archive.outbox.delivered_stories(-1001, [7]) == {7}
-    again = await archive.outbox.claim(now=3, limit=5)
-    assert [(m.chat_id, m.text) for m in again] == [(-1001, claimed[0].text)]
-
-
-async def test_failed_then_dead_keeps_the_error(archive: Archive) -> None:
-    await archive.outbox.enqueue(1, "k", ["x"], now=1)
-    [message] = await archive.outbox.claim(now=1, limit=1)
-    await archive.outbox.mark_failed(message, now=2, error="502 Bad Gateway", retry_at=5)
-    assert await archive.outbox.claim(now=4, limit=1) == []
-    [again] = await archive.outbox.claim(now=5, limit=1)
-    assert again.attempts == 1
-    await archive.outbox.mark_failed(again, now=6, error="502 Bad Gateway", retry_at=None)
-    [dead] = await archive.outbox.dead_since(0)
-    assert (dead.chat_id, dead.attempts, dead.last_error) == (1, 2, "502 Bad Gateway")
-    counts = await archive.outbox.counts()
-    assert (counts.dead, counts.unsent) == (1, 0)
-    stats = await archive.outbox.send_stats(0)
-    assert (stats.retries, stats.dead) == (1, 1)
 
 
 async def test_enqueue_needs_parts(archive: Archive) -> None:

@@ -83,7 +83,7 @@ async def test_parts_arrive_in_order_without_previews(harness: Harness) -> None:
     for call in harness.fake.calls("sendMessage"):
         assert call.params["parse_mode"] == "HTML"
         assert call.params["link_preview_options"]["is_disabled"] is True
-    counts = await harness.archive.outbox.counts()
+    counts = await harness.archive.sending.counts()
     assert (counts.sent, counts.unsent, counts.dead) == (9, 0, 0)
 
 
@@ -107,7 +107,7 @@ async def test_flood_wait_for_a_chat_is_honoured(harness: Harness) -> None:
     calls = harness.fake.calls("sendMessage", 31)
     assert [c.status for c in calls] == [429, 200, 200]
     assert calls[1].at - calls[0].at >= 0.95  # retry_after = 1 s was waited out
-    stats = await harness.archive.outbox.send_stats(0)
+    stats = await harness.archive.sending.send_stats(0)
     assert (stats.sent, stats.flood_waits) == (3, 1)
 
 
@@ -153,7 +153,7 @@ async def test_unreachable_chat_is_marked_blocked_and_dropped(harness: Harness, 
     assert await status_of(harness.archive, 52) == "active"
     assert len(harness.fake.calls("sendMessage", 51)) == 1  # p1 was dropped, not tried
     assert harness.fake.texts(52) == ["fine"]
-    counts = await harness.archive.outbox.counts()
+    counts = await harness.archive.sending.counts()
     assert (counts.unsent, counts.dead) == (0, 0)
 
 
@@ -182,7 +182,7 @@ async def test_lasting_server_errors_end_dead_with_the_error(harness: Harness) -
     harness.fake.fail(BAD_GATEWAY, chat_id=63)
     await harness.run()
     assert len(harness.fake.calls("sendMessage", 63)) == FAST.max_attempts
-    [dead] = await harness.archive.outbox.dead_since(0)
+    [dead] = await harness.archive.sending.dead_since(0)
     assert dead.chat_id == 63 and dead.attempts == FAST.max_attempts
     assert "Bad Gateway" in dead.last_error
     assert harness.fake.texts(64) == ["fine"]
@@ -220,7 +220,7 @@ async def test_rejected_token_stops_sending(harness: Harness) -> None:
     with pytest.raises(SenderFatalError, match="token"):
         await sender.drain()
     await sender.stop()
-    assert (await harness.archive.outbox.counts()).pending == 1  # kept for a good token
+    assert (await harness.archive.sending.counts()).pending == 1  # kept for a good token
 
 
 async def test_stop_releases_claimed_messages(harness: Harness) -> None:
@@ -231,7 +231,7 @@ async def test_stop_releases_claimed_messages(harness: Harness) -> None:
     await sender.start()
     await harness.fake.wait_for_calls("sendMessage", 2)
     await sender.stop()
-    counts = await harness.archive.outbox.counts()
+    counts = await harness.archive.sending.counts()
     assert counts.sending == 0
     assert counts.sent == len(harness.fake.sent_messages())
     assert counts.sent + counts.pending == 20

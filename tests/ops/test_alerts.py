@@ -112,8 +112,8 @@ async def test_dead_messages_are_summarised_at_most_hourly(archive: Archive, clo
 
     async def kill(chat_id: int, key: str) -> None:
         await archive.outbox.enqueue(chat_id, key, ["text"], now=clock.now)
-        for message in await archive.outbox.claim(clock.now, 10):
-            await archive.outbox.mark_failed(message, clock.now, "502 Bad Gateway", None)
+        for message in await archive.sending.claim(clock.now, 10):
+            await archive.sending.mark_failed(message, clock.now, "502 Bad Gateway", None)
 
     await kill(1, "a")
     await kill(2, "b")
