@@ -13,7 +13,7 @@ paragraphs as feeds carry them. All 200 feeds live on one loopback host, so the 
 given 16 connections per host: real feeds are spread over many hosts.
 
 The poll runs its CPU stages in worker threads, or with --processes N in N worker processes
-(feeds.pipeline.cpu_workers, started before the clock starts, as the classifier is loaded).
+(feeds.stages.cpu_workers, started before the clock starts, as the classifier is loaded).
 
 Usage: python -m bench.ingest [--feeds 200] [--items 50] [--processes 0]
                               [--write docs/benchmarks/ingest.md]
@@ -38,7 +38,7 @@ from typing import Any
 import feedparser
 
 from bench._common import dev_items, machine, today
-from feeds import pipeline, summarize
+from feeds import pipeline, stages, summarize
 from feeds.archive import connect_archive
 from feeds.classify import Classifier
 from feeds.clean import clean_entries
@@ -184,7 +184,7 @@ def _peak_rss_mb() -> tuple[int, float]:
     return os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def _workers_rss_mb(workers: pipeline.CpuWorkers | None, processes: int) -> float:
+async def _workers_rss_mb(workers: stages.CpuWorkers | None, processes: int) -> float:
     if workers is None:
         return 0.0
     loop = asyncio.get_running_loop()
@@ -195,13 +195,13 @@ async def _workers_rss_mb(workers: pipeline.CpuWorkers | None, processes: int) -
 
 @asynccontextmanager
 async def _workers(classifier: Classifier, processes: int) -> AsyncIterator[
-        tuple[pipeline.CpuWorkers | None, float]]:
+        tuple[stages.CpuWorkers | None, float]]:
     """The poll's worker processes (none for 0) and the seconds they took to start."""
     if not processes:
         yield None, 0.0
         return
     started = time.perf_counter()
-    async with pipeline.cpu_workers(classifier, processes) as workers:
+    async with stages.cpu_workers(classifier, processes) as workers:
         yield workers, time.perf_counter() - started
 
 

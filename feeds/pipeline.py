@@ -3,8 +3,8 @@
 `refresh` does one feed and reads top to bottom; `poll_all` refreshes many at once; and
 `probe_feed` runs the first half (no storing) for an admin who adds a feed. The stages are
 plain functions (feeds.parse, feeds.clean, feeds.classify, feeds.summarize, feeds.stories);
-this module only wires them and keeps CPU work off the event loop: in worker threads, or in
-worker processes (`cpu_workers`) for large polls. When the feed is fetched next is
+this module only wires them; feeds.stages keeps their CPU work off the event loop, in worker
+threads or, for large polls, worker processes. When the feed is fetched next is
 feeds.schedule's decision; a permanent redirect moves the stored URL.
 """
 
@@ -12,41 +12,29 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 import logging
-import multiprocessing
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Collection
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from feeds import article, summarize
+from feeds import article
 from feeds.archive import Archive
 from feeds.archive.items import insert_new_items
 from feeds.archive.sources import save_refresh_state
-from feeds.archive.stories import assign_stories, item_fingerprints
+from feeds.archive.stories import assign_stories
 from feeds.classify import Classifier
-from feeds.clean import clean_entries, detect_language
+from feeds.clean import detect_language
 from feeds.fetch import Fetcher
-from feeds.models import FeedStatus, FetchResult, Item, ParsedFeed, Source, Verdict
-from feeds.parse import looks_like_html_page, parse_feed
+from feeds.models import FeedStatus, FetchResult, Item, ParsedFeed, Source
+from feeds.parse import looks_like_html_page
 from feeds.schedule import failed, succeeded
+from feeds.stages import CpuWorkers, classify_items, read_feed, run_stage, summarize_and_stem
 from feeds.stories import Fingerprint
-from feeds.textnorm import stem, tokenize
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class CpuWorkers:
-    """Worker processes for the CPU stages, each with its own copy of `classifier`."""
-
-    executor: ProcessPoolExecutor
-    classifier: Classifier
 
 
 @dataclass
@@ -120,17 +108,17 @@ async def refresh(ctx: PipelineContext, source: Source) -> RefreshReport:
     if fetched.error is not None:
         return await _fail(ctx, source, fetched, now, fetched.error)
 
-    parsed, items = await _cpu(ctx, _read_feed, fetched.body, fetched.url,
+    parsed, items = await run_stage(ctx, read_feed, fetched.body, fetched.url,
                                fetched.content_type, source, now)
     if parsed.error is not None:
         return await _fail(ctx, source, fetched, now, parsed.error)
     source = _learn_metadata(source, parsed, items)
     fresh = await _not_stored(ctx.archive, source.id, items)
 
-    await _classify(ctx, fresh)
+    await classify_items(ctx, fresh)
     kept = [item for item in fresh if item.verdict is not None and item.verdict.relevant]
     await article.expand_teasers(ctx.fetcher, kept)
-    summaries, stems, fingerprints = await _cpu(ctx, _summarize_and_stem, fresh)
+    summaries, stems, fingerprints = await run_stage(ctx, summarize_and_stem, fresh)
     for item, summary in zip(fresh, summaries, strict=True):
         item.summary = summary
 
@@ -189,124 +177,18 @@ async def probe_feed(ctx: PipelineContext, url: str) -> FeedProbe:
         probe.error = "not a feed: the address gives a web page (HTML)"
         return probe
     draft = Source(id=0, url=probe.url, language="")
-    parsed, items = await _cpu(ctx, _read_feed, fetched.body, probe.url,
+    parsed, items = await run_stage(ctx, read_feed, fetched.body, probe.url,
                                fetched.content_type, draft, ctx.clock())
     if parsed.error is not None:
         probe.error = parsed.error
         return probe
-    await _classify(ctx, items)
+    await classify_items(ctx, items)
     probe.title = parsed.title
     probe.site_url = parsed.site_url
     probe.language = _feed_language(parsed, items)
     probe.item_count = len(items)
     probe.kept_count = sum(1 for item in items if item.verdict and item.verdict.relevant)
     return probe
-
-
-# --- CPU stages, run in worker threads or processes -----------------------------------
-
-@asynccontextmanager
-async def cpu_workers(classifier: Classifier, processes: int = 1) -> AsyncIterator[CpuWorkers]:
-    """Start `processes` worker processes for the CPU stages, each with a copy of
-    `classifier`; they are stopped on the way out. Worth it for large polls on a machine
-    with a core to spare (about 50 MB of memory each); a context without them uses threads."""
-    # spawn: a worker is a fresh interpreter, not a fork of this process and its threads
-    # (the database's, the event loop's), and no server process outlives the pool.
-    executor = ProcessPoolExecutor(
-        processes, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_adopt_classifier, initargs=(classifier,),
-    )
-    try:
-        loop = asyncio.get_running_loop()
-        # Started now, so that the first feeds do not wait for the imports.
-        await asyncio.gather(*(loop.run_in_executor(executor, _ready) for _ in range(processes)))
-        yield CpuWorkers(executor, classifier)
-    finally:
-        await asyncio.to_thread(executor.shutdown)
-
-
-_own_classifier: Classifier | None = None
-"""In a worker process only: the classifier `cpu_workers` gave it."""
-
-
-def _adopt_classifier(classifier: Classifier) -> None:
-    global _own_classifier
-    _own_classifier = classifier
-
-
-def _ready() -> None:
-    """Nothing: a worker process answering it has started."""
-
-
-async def _cpu(ctx: PipelineContext, function: Callable[..., T], *args: Any) -> T:
-    """Run a CPU stage in a worker process if the context has them, else in a worker
-    thread in its turn (see PipelineContext.turn)."""
-    if ctx.workers is not None:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(ctx.workers.executor, functools.partial(function, *args))
-    async with ctx.turn:
-        return await asyncio.to_thread(function, *args)
-
-
-def _read_feed(body: bytes, url: str, content_type: str, source: Source,
-               now: float) -> tuple[ParsedFeed, list[Item]]:
-    """The parsed feed (its entries dropped once cleaned) and its clean items."""
-    parsed = parse_feed(body, url=url, content_type=content_type)
-    if parsed.error is not None:
-        return parsed, []
-    return dataclasses.replace(parsed, entries=[]), clean_entries(parsed, source, now)
-
-
-async def _classify(ctx: PipelineContext, items: list[Item]) -> None:
-    """Set every item's verdict, by the context's classifier."""
-    workers = ctx.workers
-    if workers is not None and workers.classifier is ctx.classifier:
-        verdicts = await _cpu(ctx, _classify_all, None, items)
-    else:  # the workers' copy may be an older classifier than this context's
-        async with ctx.turn:
-            verdicts = await asyncio.to_thread(_classify_all, ctx.classifier, items)
-    for item, verdict in zip(items, verdicts, strict=True):
-        item.verdict = verdict
-
-
-def _classify_all(classifier: Classifier | None, items: list[Item]) -> list[Verdict]:
-    """Verdicts by `classifier`, or, in a worker process, by its own (None)."""
-    judge = classifier or _own_classifier
-    assert judge is not None
-    return [judge.classify(item.title, item.text, item.language) for item in items]
-
-
-def _summarize_and_stem(
-    items: list[Item],
-) -> tuple[list[str | None], list[tuple[str, str]], list[Fingerprint]]:
-    """The items' summaries (new for the kept ones); the title and text stems of every
-    item (for search) and its fingerprint (for stories), so that the store transaction
-    does no CPU work."""
-    summaries: list[str | None] = []
-    stems: list[tuple[str, str]] = []
-    known: dict[tuple[str, str], str] = {}
-    for item in items:
-        verdict = item.verdict
-        summary = item.summary
-        if verdict is not None and verdict.relevant:
-            summary = summarize.summarize(item.title, item.text, item.language, verdict.matched)
-        summaries.append(summary)
-        stems.append((_stem_text(item.title, item.language, known),
-                      _stem_text(item.text, item.language, known)))
-    return summaries, stems, item_fingerprints(items)
-
-
-def _stem_text(text: str, language: str, known: dict[tuple[str, str], str]) -> str:
-    """`textnorm.stem_text`, remembering each word's stem: the items of one feed share
-    most of their words, and stemming is a pure function of word and language."""
-    out = []
-    for token in tokenize(text):
-        key = (token, language)
-        found = known.get(key)
-        if found is None:
-            found = known[key] = stem(token, language)
-        out.append(found)
-    return " ".join(out)
 
 
 # --- state of the feed ----------------------------------------------------------------------

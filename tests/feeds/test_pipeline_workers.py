@@ -7,7 +7,8 @@ from pathlib import Path
 from feeds.archive import Archive, connect_archive
 from feeds.classify import Classifier
 from feeds.fetch import Fetcher
-from feeds.pipeline import PipelineContext, cpu_workers, poll_all, probe_feed
+from feeds.pipeline import PipelineContext, poll_all, probe_feed
+from feeds.stages import cpu_workers
 from tests.fakes.feed_server import FeedEntry, FeedServer, rss_document
 
 NOW = 1_900_000_000.0

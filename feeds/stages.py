@@ -1,0 +1,153 @@
+"""The CPU stages of a feed refresh, and where they run.
+
+Parsing and cleaning, classifying, and summarizing with the stems and fingerprints that the
+store needs are CPU work, kept off the event loop: in a worker thread, one stage at a time
+(`StageContext.turn`), or in worker processes (`cpu_workers`) for large polls. The stages
+themselves are feeds.parse, feeds.clean, feeds.classify, feeds.summarize and feeds.stories;
+feeds.pipeline calls them through here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import multiprocessing
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from feeds import summarize
+from feeds.archive.stories import item_fingerprints
+from feeds.classify import Classifier
+from feeds.clean import clean_entries
+from feeds.models import Item, ParsedFeed, Source, Verdict
+from feeds.parse import parse_feed
+from feeds.stories import Fingerprint
+from feeds.textnorm import stem, tokenize
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CpuWorkers:
+    """Worker processes for the CPU stages, each with its own copy of `classifier`."""
+
+    executor: ProcessPoolExecutor
+    classifier: Classifier
+
+
+class StageContext(Protocol):
+    """What running a stage needs of the pipeline's context."""
+
+    classifier: Classifier
+    turn: asyncio.Lock
+    """Held by each CPU stage in a thread, so that one runs at a time."""
+    workers: CpuWorkers | None
+    """When given, the stages run in these processes instead."""
+
+
+@asynccontextmanager
+async def cpu_workers(classifier: Classifier, processes: int = 1) -> AsyncIterator[CpuWorkers]:
+    """Start `processes` worker processes for the CPU stages, each with a copy of
+    `classifier`; they are stopped on the way out. Worth it for large polls on a machine
+    with a core to spare (about 50 MB of memory each); a context without them uses threads."""
+    # spawn: a worker is a fresh interpreter, not a fork of this process and its threads
+    # (the database's, the event loop's), and no server process outlives the pool.
+    executor = ProcessPoolExecutor(
+        processes, mp_context=multiprocessing.get_context("spawn"),
+        initializer=_adopt_classifier, initargs=(classifier,),
+    )
+    try:
+        loop = asyncio.get_running_loop()
+        # Started now, so that the first feeds do not wait for the imports.
+        await asyncio.gather(*(loop.run_in_executor(executor, _ready) for _ in range(processes)))
+        yield CpuWorkers(executor, classifier)
+    finally:
+        await asyncio.to_thread(executor.shutdown)
+
+
+_own_classifier: Classifier | None = None
+"""In a worker process only: the classifier `cpu_workers` gave it."""
+
+
+def _adopt_classifier(classifier: Classifier) -> None:
+    global _own_classifier
+    _own_classifier = classifier
+
+
+def _ready() -> None:
+    """Nothing: a worker process answering it has started."""
+
+
+async def run_stage(ctx: StageContext, function: Callable[..., T], *args: Any) -> T:
+    """Run a CPU stage in a worker process if the context has them, else in a worker
+    thread in its turn (see `StageContext.turn`)."""
+    if ctx.workers is not None:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(ctx.workers.executor, functools.partial(function, *args))
+    async with ctx.turn:
+        return await asyncio.to_thread(function, *args)
+
+
+def read_feed(body: bytes, url: str, content_type: str, source: Source,
+               now: float) -> tuple[ParsedFeed, list[Item]]:
+    """The parsed feed (its entries dropped once cleaned) and its clean items."""
+    parsed = parse_feed(body, url=url, content_type=content_type)
+    if parsed.error is not None:
+        return parsed, []
+    return dataclasses.replace(parsed, entries=[]), clean_entries(parsed, source, now)
+
+
+async def classify_items(ctx: StageContext, items: list[Item]) -> None:
+    """Set every item's verdict, by the context's classifier."""
+    workers = ctx.workers
+    if workers is not None and workers.classifier is ctx.classifier:
+        verdicts = await run_stage(ctx, _classify_all, None, items)
+    else:  # the workers' copy may be an older classifier than this context's
+        async with ctx.turn:
+            verdicts = await asyncio.to_thread(_classify_all, ctx.classifier, items)
+    for item, verdict in zip(items, verdicts, strict=True):
+        item.verdict = verdict
+
+
+def _classify_all(classifier: Classifier | None, items: list[Item]) -> list[Verdict]:
+    """Verdicts by `classifier`, or, in a worker process, by its own (None)."""
+    judge = classifier or _own_classifier
+    assert judge is not None
+    return [judge.classify(item.title, item.text, item.language) for item in items]
+
+
+def summarize_and_stem(
+    items: list[Item],
+) -> tuple[list[str | None], list[tuple[str, str]], list[Fingerprint]]:
+    """The items' summaries (new for the kept ones); the title and text stems of every
+    item (for search) and its fingerprint (for stories), so that the store transaction
+    does no CPU work."""
+    summaries: list[str | None] = []
+    stems: list[tuple[str, str]] = []
+    known: dict[tuple[str, str], str] = {}
+    for item in items:
+        verdict = item.verdict
+        summary = item.summary
+        if verdict is not None and verdict.relevant:
+            summary = summarize.summarize(item.title, item.text, item.language, verdict.matched)
+        summaries.append(summary)
+        stems.append((_stem_text(item.title, item.language, known),
+                      _stem_text(item.text, item.language, known)))
+    return summaries, stems, item_fingerprints(items)
+
+
+def _stem_text(text: str, language: str, known: dict[tuple[str, str], str]) -> str:
+    """`textnorm.stem_text`, remembering each word's stem: the items of one feed share
+    most of their words, and stemming is a pure function of word and language."""
+    out = []
+    for token in tokenize(text):
+        key = (token, language)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = stem(token, language)
+        out.append(found)
+    return " ".join(out)
