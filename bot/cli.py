@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -68,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     setup_logging(settings.log_level, settings.log_format, secrets=secrets)
     try:
-        return int(args.command_module.main(args, settings))
+        code = int(args.command_module.main(args, settings))
+        sys.stdout.flush()  # here, where a closed pipe is handled, not at exit
+        return code
     except MissingTokenError as exc:
         print(f"civic-digest: {exc}", file=sys.stderr)
         return 2
@@ -77,3 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`civic-digest feeds list | head`): nothing is wrong with
+        # the command. Point stdout at nothing, so the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a shell reports a command ended by SIGPIPE

@@ -65,3 +65,23 @@ def test_search_on_an_empty_archive_answers(run, query: str) -> None:  # type: i
     assert result.returncode in (0, 1), result.stderr
     assert "Traceback" not in result.stderr
     assert "Nothing found" in result.stdout or "no words" in result.stdout
+
+
+def test_a_reader_that_went_away_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`civic-digest feeds list | head`: the pipe closes before the list is written."""
+    env = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN"}}
+    env["DATABASE_PATH"] = str(tmp_path / "archive.db")
+    (tmp_path / "feeds.opml").write_bytes(OPML)
+    subprocess.run([sys.executable, "-m", "bot", "feeds", "import", "feeds.opml"], env=env,
+                   cwd=tmp_path, capture_output=True, timeout=60, check=True)
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before anything is written
+    try:
+        listed = subprocess.run(
+            [sys.executable, "-m", "bot", "feeds", "list"], env=env, cwd=tmp_path,
+            stdout=writer, stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+        )
+    finally:
+        os.close(writer)
+    assert listed.returncode == 141
+    assert listed.stderr == ""  # no traceback, no "Exception ignored"
