@@ -58,16 +58,19 @@ def _time_of_day(hour: int, minute: int, language: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _day_and_time(day: date, hour: int, minute: int, language: str) -> str:
-    return f"{format_date(day, 'd MMM', locale=language)}, {_time_of_day(hour, minute, language)}"
+def _day_and_time(day: date, hour: int, minute: int, language: str, with_year: bool) -> str:
+    pattern = "d MMM y" if with_year else "d MMM"
+    return f"{format_date(day, pattern, locale=language)}, {_time_of_day(hour, minute, language)}"
 
 
 def story_time(published_at: float, today: date, where: tzinfo, language: str) -> str:
-    """When a story was published, in local time: "14:05" today, "27 Nov, 14:05" before."""
+    """When a story was published, in local time: "14:05" today, "27 Nov, 14:05" before,
+    "27 Nov 2025, 14:05" in another year."""
     moment = datetime.fromtimestamp(published_at, where)
     if moment.date() == today:
         return _time_of_day(moment.hour, moment.minute, language)
-    return _day_and_time(moment.date(), moment.hour, moment.minute, language)
+    return _day_and_time(moment.date(), moment.hour, moment.minute, language,
+                         moment.year != today.year)
 
 
 @lru_cache(maxsize=256)

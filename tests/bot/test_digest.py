@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.digest import MAX_STORIES, compose_digest, compose_digests, prepare_digests
+from bot.digest_text import story_time
 from feeds.archive import Archive
 from feeds.archive.digests import record_deliveries
 from feeds.archive.subscribers import Subscriber
@@ -164,6 +166,19 @@ async def test_story_time_is_local_and_dated_when_not_today(archive: Archive) ->
     assert digest is not None
     assert "Первая лента · 01:00" in digest.parts[0]
     assert "Первая лента · 27 нояб., 22:30" in digest.parts[0]
+
+
+@pytest.mark.parametrize(("today", "expected"), [
+    (date(2025, 12, 31), {"ru": "30 дек., 15:00", "kk": "30 жел., 15:00", "en": "30 Dec, 3:00\u202fPM"}),
+    (date(2026, 1, 2), {"ru": "30 дек. 2025, 15:00", "kk": "30 жел. 2025, 15:00",
+                        "en": "30 Dec 2025, 3:00\u202fPM"}),
+])
+def test_story_time_names_the_year_of_a_story_from_another_year(
+    today: date, expected: dict[str, str]
+) -> None:
+    almaty = ZoneInfo("Asia/Almaty")
+    published = datetime(2025, 12, 30, 15, 0, tzinfo=almaty).timestamp()
+    assert {lang: story_time(published, today, almaty, lang) for lang in expected} == expected
 
 
 async def test_summary_and_escaping_in_the_message(archive: Archive) -> None:
