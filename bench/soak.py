@@ -2,6 +2,9 @@
 
 The real bot runs as a subprocess against the fake Bot API and a fake news site whose feeds
 change every 10 seconds (new entries, old ones rolling off, some feeds failing now and then).
+Its archive starts with a history (`--history` items of the last two days, from other
+outlets, not polled), as a bot that has run for a while has: an empty archive would make the
+database's page caches filling up look like growth.
 Users send a command every half second (searches, /latest, /settings, /start). Every 10 s
 the bot's resident memory, open file descriptors and asyncio task count (from its /metrics)
 are sampled. Figures, against the goals of issue 7:
@@ -9,7 +12,7 @@ are sampled. Figures, against the goals of issue 7:
 - file descriptors and tasks: first sample after the warm-up vs the last, and the maximum
   (goal: stable, no upward trend).
 
-Usage: python -m bench.soak [--minutes 10] [--feeds 12] [--interval 10]
+Usage: python -m bench.soak [--minutes 10] [--feeds 12] [--interval 10] [--history 5000]
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pathlib import Path
 import aiohttp
 
 from bench._common import machine, today
-from bench.search import _vocabulary
+from bench.search import _fill, _vocabulary
 from feeds.archive import open_archive
 from tests.fakes.feed_server import FeedEntry, FeedServer, rss_document
 from tests.fakes.telegram_api import FakeTelegram
@@ -98,6 +101,10 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
         feeds = ChangingFeeds(site, args.feeds, words, rng)
         feeds.round()
         async with open_archive(database) as archive:
+            if args.history:
+                await _fill(archive, args.history, words)
+                for outlet in await archive.sources.all():  # their history only
+                    await archive.sources.set_enabled(outlet.id, False)
             for path in feeds.entries:
                 await archive.sources.add(site.url(path))
         env = bot_environment(
@@ -151,7 +158,8 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
     print(f"# soak, {today()}, {machine()}")
     print(
         f"{args.minutes} min, {args.feeds} feeds polled every {args.interval} s "
-        f"({polls} feed requests, {items} items stored), {sent} user commands"
+        f"({polls} feed requests, {items} items stored, {args.history} of them before the"
+        f" start), {sent} user commands"
     )
     print(
         f"memory: {warm[0][1]:.1f} MB after {args.warmup:.0f} min warm-up -> "
@@ -181,6 +189,8 @@ def main() -> None:
         "--no-users", action="store_true", help="polling only (to attribute growth)"
     )
     parser.add_argument("--static-feeds", action="store_true", help="feeds never change")
+    parser.add_argument("--history", type=int, default=5000,
+                        help="items archived before the bot starts (0: an empty archive)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="civic-soak-") as folder:
         asyncio.run(run(args, Path(folder)))
