@@ -25,6 +25,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _search(query: str, limit: int, only_relevant: bool, settings: Settings) -> int:
+    from bot.search_view import shorten
     from feeds.archive import open_archive
     from feeds.search import build_match, marked_to_plain
 
@@ -37,7 +38,7 @@ async def _search(query: str, limit: int, only_relevant: bool, settings: Setting
             query, limit=max(1, min(limit, 100)), only_relevant=only_relevant
         )
     if not hits:
-        print(f"Nothing found for {query!r}. Try fewer or broader words.")
+        print(f"Nothing found for {shorten(query, 60)!r}. Try fewer or broader words.")
         return 0
     for number, hit in enumerate(hits, 1):
         when = datetime.fromtimestamp(hit.published_at, zone).strftime("%Y-%m-%d %H:%M")
