@@ -101,3 +101,28 @@ async def test_no_second_carries_more_than_the_cap() -> None:
     await clock.advance(0.02)
     await settle()
     assert fourth.done()
+
+
+@pytest.mark.parametrize(("cap", "pace_kept"), [(None, True), (28, False)],
+                         ids=["default-cap", "cap-at-the-rate"])
+async def test_late_wake_ups_are_made_up_for(cap: int | None, pace_kept: bool) -> None:
+    # The clock moves in 30 ms steps, so every wake-up comes up to 30 ms late. The default
+    # cap (29 at 28/s) lets the bucket's stored token make that up; a cap of exactly the
+    # rate loses it each second.
+    clock = ManualClock(START)
+    bucket = TokenBucket(rate=28.0, clock=clock, burst=2.0, per_second_cap=cap)
+    granted = 0
+
+    async def take() -> None:
+        nonlocal granted
+        while True:
+            await bucket.acquire()
+            granted += 1
+
+    task = asyncio.create_task(take())
+    for _ in range(round(20 / 0.03)):  # 20 s
+        await settle()
+        await clock.advance(0.03)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert (granted >= 28 * 20) is pace_kept, granted  # 20 s at 28/s
