@@ -228,9 +228,11 @@ async def enqueue_instant_news(
         if not windowed:
             break
         digests = (await prepare(archive, windowed, now)).compose(windowed)
-        result = await archive.outbox.enqueue_many(
-            _news_messages(windowed, digests, now), now=now.timestamp()
-        )
+        messages = _news_messages(windowed, digests, now)
+        if not messages:
+            windowed = []
+            break
+        result = await archive.outbox.enqueue_many(messages, now=now.timestamp())
         written += result.written
         # A digest written meanwhile took some of these stories: compose those chats again.
         outdated = {m.chat_id for m in result.outdated}
