@@ -17,7 +17,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from feeds import article
 from feeds.archive import Archive
@@ -34,7 +33,6 @@ from feeds.stages import CpuWorkers, classify_items, read_feed, run_stage, summa
 from feeds.stories import Fingerprint
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @dataclass
@@ -109,7 +107,7 @@ async def refresh(ctx: PipelineContext, source: Source) -> RefreshReport:
         return await _fail(ctx, source, fetched, now, fetched.error)
 
     parsed, items = await run_stage(ctx, read_feed, fetched.body, fetched.url,
-                               fetched.content_type, source, now)
+                                    fetched.content_type, source, now)
     if parsed.error is not None:
         return await _fail(ctx, source, fetched, now, parsed.error)
     source = _learn_metadata(source, parsed, items)
@@ -178,7 +176,7 @@ async def probe_feed(ctx: PipelineContext, url: str) -> FeedProbe:
         return probe
     draft = Source(id=0, url=probe.url, language="")
     parsed, items = await run_stage(ctx, read_feed, fetched.body, probe.url,
-                               fetched.content_type, draft, ctx.clock())
+                                    fetched.content_type, draft, ctx.clock())
     if parsed.error is not None:
         probe.error = parsed.error
         return probe

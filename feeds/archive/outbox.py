@@ -52,6 +52,7 @@ def _subscriber(row: Any) -> Subscriber:
     data["topics"] = json.loads(data["topics"] or "[]")
     return Subscriber(**data)
 
+
 class OutboxStore:
     def __init__(self, db: Database) -> None:
         self._db = db
