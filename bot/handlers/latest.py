@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.types import Message
 
 from bot.config import Settings
 from bot.digest import compose_digest
 from bot.filters import on_command
+from bot.handlers.access import may_manage
 from bot.handlers.search import reader_for
 from bot.i18n import current_language, gettext_for
 from bot.search_view import join_blocks, render_item
@@ -70,7 +71,16 @@ def create_router() -> Router:
         await message.answer(join_blocks(_("🆕 The latest news"), blocks))
 
     @router.message(on_command("digest"), flags={"throttle": "heavy"})
-    async def digest_now(message: Message, archive: Archive, settings: Settings) -> None:
+    async def digest_now(
+        message: Message, bot: Bot, archive: Archive, settings: Settings
+    ) -> None:
+        # What /digest shows is marked as seen, so the group's scheduled digest leaves it
+        # out: a group's admins decide that, as they decide its settings.
+        if not await may_manage(bot, message.chat, message.from_user, message.sender_chat):
+            await message.answer(_("In a group, only its admins can ask for the digest early; "
+                                   "it comes on the schedule they chose. /latest shows the "
+                                   "newest news."))
+            return
         subscriber = await digest_reader(archive, settings, message)
         digest = await compose_digest(archive, subscriber, datetime.now(UTC))
         if digest is None or not digest.parts:

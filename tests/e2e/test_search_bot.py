@@ -206,3 +206,24 @@ async def test_a_flood_of_searches_gets_one_slow_down_not_a_query_each(
     texts = bot.fake.texts(user.id)[:-1]
     assert sum("Too many requests" in t for t in texts) == 1
     assert len(texts) <= 6
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [("ru", "только её администраторы"), ("kk", "тек оның әкімшілері"), ("en", "only its admins")],
+)
+async def test_digest_now_in_a_group_is_for_its_admins(
+    archive: Archive, running_bot: BotUnderTest, language: str, refusal: str
+) -> None:
+    await fill(archive)
+    fake = running_bot.fake
+    group = group_chat(-100512, "НКО чат")
+    member = fake.user(512, language_code=language)
+    admin = fake.user(513, language_code=language)
+    fake.set_member(group["id"], member.id, "member")
+    fake.set_member(group["id"], admin.id, "administrator")
+    refused = await running_bot.reply(member, "/digest", chat=group)
+    assert refusal in refused["text"]
+    # The member's try took nothing from the group's digest.
+    sent = await running_bot.reply(admin, "/digest", chat=group)
+    assert "Гранты для НКО" in sent["text"]
