@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     database_path: Path = Path("data/civic-digest.db")
     telegram_api_url: str = "https://api.telegram.org"
     poll_interval_seconds: int = Field(default=900, ge=10)
+    # Worker processes for the CPU stages of polling (parse, clean, classify, summarize):
+    # 0 runs them in threads; each process costs about 55 MB and pays off with a spare core.
+    ingest_processes: int = Field(default=0, ge=0, le=8)
     default_timezone: str = "Asia/Almaty"
     feeds_allow_private: bool = False
     log_level: str = "INFO"

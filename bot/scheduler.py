@@ -85,6 +85,7 @@ async def poll_feeds(services: Services, clock: Clock) -> None:
             services.classifier,
             clock=clock.time,
             interval=services.settings.poll_interval_seconds,
+            workers=services.cpu_workers,
         )
         # Only feeds whose next check has come (each feed's backoff after errors holds).
         reports = await poll_all(context, only_due=True)

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
@@ -60,12 +61,21 @@ async def _poll_archive(
     from feeds.classify import Classifier
     from feeds.fetch import Fetcher
     from feeds.pipeline import PipelineContext, poll_all
+    from feeds.stages import cpu_workers
 
     classifier = await asyncio.to_thread(Classifier.load, await archive.terms.all())
-    async with Fetcher(allow_private=settings.feeds_allow_private) as fetcher:
+    async with AsyncExitStack() as stack:
+        fetcher = await stack.enter_async_context(
+            Fetcher(allow_private=settings.feeds_allow_private)
+        )
+        workers = None
+        if settings.ingest_processes:
+            workers = await stack.enter_async_context(
+                cpu_workers(classifier, settings.ingest_processes)
+            )
         ctx = PipelineContext(
             archive=archive, fetcher=fetcher, classifier=classifier,
-            interval=float(settings.poll_interval_seconds),
+            interval=float(settings.poll_interval_seconds), workers=workers,
         )
         return await poll_all(ctx, only_due=only_due)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -114,3 +116,36 @@ async def test_poll_job_sends_new_news_to_instant_and_watch_subscribers(archive:
     )
     rows = [tuple(row) for row in await cursor.fetchall()]
     assert rows == [(401, "instant"), (402, "watch")]
+
+
+async def test_poll_job_uses_the_worker_processes_the_services_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services import open_services
+    from feeds import pipeline
+    from tests.fakes.feed_server import FeedServer
+
+    used: list[object] = []
+    real_poll_all = pipeline.poll_all
+
+    async def watched_poll_all(ctx: pipeline.PipelineContext, **kwargs: Any) -> Any:
+        used.append(ctx.workers)
+        return await real_poll_all(ctx, **kwargs)
+
+    monkeypatch.setattr(pipeline, "poll_all", watched_poll_all)
+
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_path=tmp_path / "archive.db", ingest_processes=1,
+        feeds_allow_private=True,
+    )
+    async with FeedServer() as server:
+        async with open_services(settings) as services:
+            assert services.cpu_workers is not None
+            assert len(multiprocessing.active_children()) == 1
+            source, _ = await services.archive.sources.add(server.url("/feeds/rss2.xml"))
+            await poll_feeds(services, SystemClock())
+            assert used == [services.cpu_workers]
+            assert await services.archive.items.count() == 3
+            state = await services.archive.sources.get(source.id)
+            assert state is not None and state.last_error is None
+        assert multiprocessing.active_children() == []  # stopped with the services

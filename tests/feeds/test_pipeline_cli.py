@@ -62,6 +62,21 @@ async def test_poll_prints_a_line_per_feed_and_a_summary(
         assert state.error_count == 2
 
 
+async def test_poll_with_worker_processes_gives_the_same_lines(
+    environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INGEST_PROCESSES", "1")
+    async with FeedServer() as server:
+        async with open_archive(environment) as archive:
+            good, _ = await archive.sources.add(server.url("/feeds/rss2.xml"))
+            broken, _ = await archive.sources.add(server.url("/feeds/broken.xml"))
+        code = await asyncio.to_thread(cli_main, ["poll"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert code == 0
+    assert lines[0] == f"#{good.id} Степной вестник: 3 new / 3 total / 2 kept / ok"
+    assert lines[1].startswith(f"#{broken.id} ") and "/ error / " in lines[1]
+
+
 def test_poll_exits_non_zero_only_when_the_archive_cannot_be_opened(
     environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
