@@ -182,25 +182,39 @@ async def _write_chunk(
     of these chats a story at once (instant or watch-word news). The outbox leaves out a
     digest that would repeat one, and those chats are composed again from a fresh read.
     """
+
+    async def recompose(chats: set[int]) -> list[NewMessage]:
+        again = [d for d in chunk if d.subscriber.chat_id in chats]
+        return _digest_messages(await prepare(archive, [d.subscriber for d in again], now),
+                                again, now)
+
+    written, left = await _write_fresh(archive, now, _digest_messages(batch, chunk, now),
+                                       recompose)
+    if left:
+        log.warning("%d digests left for the next tick: news kept reaching their chats", left)
+    return written
+
+
+async def _write_fresh(
+    archive: Archive,
+    now: datetime,
+    messages: list[NewMessage],
+    recompose: Callable[[set[int]], Awaitable[list[NewMessage]]],
+) -> tuple[int, int]:
+    """Write `messages`; the chats whose message a story already delivered meanwhile are
+    composed again (`recompose`) and written, up to `RECOMPOSE_ATTEMPTS` writes in all.
+    Returns (messages written, chats still left out)."""
     written = 0
-    messages = _digest_messages(batch, chunk, now)
-    for _ in range(RECOMPOSE_ATTEMPTS):
+    for attempt in range(1, RECOMPOSE_ATTEMPTS + 1):
         if not messages:
             break
         result = await archive.outbox.enqueue_many(messages, now=now.timestamp())
         written += result.written
         outdated = {m.chat_id for m in result.outdated}
-        chunk = [d for d in chunk if d.subscriber.chat_id in outdated]
-        if chunk:
-            fresh = await prepare(archive, [d.subscriber for d in chunk], now)
-            messages = _digest_messages(fresh, chunk, now)
-        else:
-            messages = []
-    if messages:
-        # Still racing other news after the attempts: the next tick composes them.
-        log.warning("%d digests left for the next tick: news kept reaching their chats",
-                    len(messages))
-    return written
+        if not outdated or attempt == RECOMPOSE_ATTEMPTS:
+            return written, len(outdated)
+        messages = await recompose(outdated)
+    return written, 0
 
 
 async def enqueue_instant_news(
@@ -223,23 +237,18 @@ async def enqueue_instant_news(
     # The composer starts a digest at the subscriber's last digest; here the window is the
     # poll's news, so it is handed in that way (the stored subscriber is not touched).
     windowed = [replace(s, last_digest_at=since) for s in recipients]
-    written = 0
-    for _ in range(RECOMPOSE_ATTEMPTS):
-        if not windowed:
-            break
-        digests = (await prepare(archive, windowed, now)).compose(windowed)
-        messages = _news_messages(windowed, digests, now)
-        if not messages:
-            windowed = []
-            break
-        result = await archive.outbox.enqueue_many(messages, now=now.timestamp())
-        written += result.written
-        # A digest written meanwhile took some of these stories: compose those chats again.
-        outdated = {m.chat_id for m in result.outdated}
-        windowed = [s for s in windowed if s.chat_id in outdated]
-    if windowed:
+
+    async def compose(chats: set[int] | None = None) -> list[NewMessage]:
+        wanted = [s for s in windowed if chats is None or s.chat_id in chats]
+        if not wanted:
+            return []
+        digests = (await prepare(archive, wanted, now)).compose(wanted)
+        return _news_messages(wanted, digests, now)
+
+    written, left = await _write_fresh(archive, now, await compose(), compose)
+    if left:
         log.warning("news for %d chats left for the next poll: other messages kept taking"
-                    " their stories", len(windowed))
+                    " their stories", left)
     if written:
         log.info("%d chats get news at once (instant mode or watch words)", written)
     return written
