@@ -241,7 +241,7 @@ async def _store(
         # insert_new_items keeps the order and gives ids to the new items only.
         await assign_stories(conn, new, [
             fp for item, fp in zip(items, fingerprints, strict=True) if item.id is not None
-        ])
+        ], ctx.archive.story_index)
         await save_refresh_state(conn, state)
     return new
 

@@ -11,7 +11,8 @@ item of that kind shares: two meetings of two public councils share «общес
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sys
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -132,21 +133,37 @@ def index_terms(fp: Fingerprint) -> list[str]:
     return (title + lead)[:INDEX_TERMS]
 
 
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
+def _overlap(a: Fingerprint, words: Collection[str], specific_count: int,
+             numbers: frozenset[str], same_source: bool) -> float | None:
+    """`story_overlap` of `a` and an item known by its `words`, how many of them are not
+    generic, and its headline's figures: what `Member` keeps of a fingerprint. The
+    Jaccard overlaps come from intersection sizes alone (|A ∪ B| = |A| + |B| - |A ∩ B|),
+    and `a.narrow` holds no generic word, so `a.narrow ∩ words` is the specific overlap."""
+    if a.numbers and numbers and not a.numbers & numbers:
+        return None  # both headlines carry figures and share none: two daily reports
+    shared = len(a.words.intersection(words))
+    overall = _ratio(shared, len(a.words), len(words))
+    if same_source:
+        return overall if overall >= DUPLICATE_OVERLAP else None
+    if overall >= SAME_STORY_CERTAIN:
+        return overall
+    if overall < SAME_STORY_OVERLAP:
+        return None
+    narrow = _ratio(len(a.narrow.intersection(words)), len(a.narrow), specific_count)
+    return overall if narrow >= SAME_STORY_SPECIFIC else None
+
+
+def _ratio(shared: int, size_a: int, size_b: int) -> float:
+    """Jaccard overlap of two sets from their sizes and their intersection's; 0 if one is empty."""
+    if not size_a or not size_b:
         return 0.0
-    return len(a & b) / len(a | b)
-
-
-def _numbers_disagree(a: Fingerprint, b: Fingerprint) -> bool:
-    """Both headlines carry figures and share none: two daily reports, not one event."""
-    numbers_a, numbers_b = a.numbers, b.numbers
-    return bool(numbers_a and numbers_b and not numbers_a & numbers_b)
+    return shared / (size_a + size_b - shared)
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> tuple[float, float]:
     """(overall, specific) Jaccard overlap of two fingerprints, each 0..1."""
-    return _jaccard(a.words, b.words), _jaccard(a.narrow, b.narrow)
+    return (_ratio(len(a.words & b.words), len(a.words), len(b.words)),
+            _ratio(len(a.narrow & b.narrow), len(a.narrow), len(b.narrow)))
 
 
 def story_overlap(a: Fingerprint, b: Fingerprint, *, same_source: bool = False) -> float | None:
@@ -154,16 +171,7 @@ def story_overlap(a: Fingerprint, b: Fingerprint, *, same_source: bool = False) 
 
     Items of one source must be near-copies; figures in both headlines must agree.
     """
-    if _numbers_disagree(a, b):
-        return None
-    overall, narrow = similarity(a, b)
-    if same_source:
-        return overall if overall >= DUPLICATE_OVERLAP else None
-    if overall >= SAME_STORY_CERTAIN:
-        return overall
-    if overall >= SAME_STORY_OVERLAP and narrow >= SAME_STORY_SPECIFIC:
-        return overall
-    return None
+    return _overlap(a, b.words, len(b.narrow), b.numbers, same_source)
 
 
 def same_story(a: Fingerprint, b: Fingerprint, *, same_source: bool = False) -> bool:
@@ -173,13 +181,35 @@ def same_story(a: Fingerprint, b: Fingerprint, *, same_source: bool = False) -> 
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """An item already in a story, as story matching sees it."""
+    """An item already in a story, as story matching sees it: of its fingerprint only what a
+    comparison reads, its words as one tuple of interned strings. Many are held at once
+    (feeds/archive/story_index.py), and a tuple is a tenth of a set's size."""
 
     item_id: int
     story_id: int
     source_id: int
     published_at: float
-    fingerprint: Fingerprint
+    words: tuple[str, ...]  # the fingerprint's words, headline and lead
+    specific_count: int  # how many of them are not generic
+    numbers: frozenset[str]  # the figures of the headline
+
+    @classmethod
+    def of(cls, item_id: int, story_id: int, source_id: int, published_at: float,
+           fp: Fingerprint) -> Member:
+        return cls(item_id, story_id, source_id, published_at,
+                   tuple(map(sys.intern, fp.words)), len(fp.narrow), fp.numbers)
+
+    @classmethod
+    def decode(cls, item_id: int, story_id: int, source_id: int, published_at: float,
+               title: str, lead: str) -> Member:
+        """The member from its fingerprint as the archive keeps it (`Fingerprint.encode`:
+        the headline's words and the lead's others, each sorted, without repeats)."""
+        headline = title.split()
+        words = tuple(map(sys.intern, headline + lead.split()))
+        generic = _generic_stems()
+        return cls(item_id, story_id, source_id, published_at, words,
+                   sum(1 for word in words if word not in generic),
+                   frozenset(filter(str.isdecimal, headline)))
 
 
 def best_story(fp: Fingerprint, source_id: int, published_at: float,
@@ -191,8 +221,8 @@ def best_story(fp: Fingerprint, source_id: int, published_at: float,
     for member in members:
         if abs(member.published_at - published_at) > STORY_WINDOW_SECONDS:
             continue
-        overlap = story_overlap(fp, member.fingerprint,
-                                same_source=member.source_id == source_id)
+        overlap = _overlap(fp, member.words, member.specific_count, member.numbers,
+                           member.source_id == source_id)
         if overlap is not None and (best is None or overlap > best[0]):
             best = (overlap, member.story_id)
     return None if best is None else best[1]

@@ -20,6 +20,7 @@ from feeds.archive.sending import SendQueue
 from feeds.archive.sources import SourceStore
 from feeds.archive.stats import StatsStore
 from feeds.archive.stories import StoryStore
+from feeds.archive.story_index import StoryIndex
 from feeds.archive.subscribers import SubscriberStore
 from feeds.archive.terms import TermStore
 
@@ -36,6 +37,8 @@ class Archive:
         self.search = SearchStore(db)
         self.terms = TermStore(db)
         self.stories = StoryStore(db)
+        self.story_index = StoryIndex(db)
+        """The recent story word index in memory, for the refreshes' story matching."""
         self.subscribers = SubscriberStore(db)
         self.outbox = OutboxStore(db)
         self.sending = SendQueue(db)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -54,6 +54,8 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._on_commit: list[Callable[[], None]] | None = None
+        """While a transaction is open: what to run once it commits."""
 
     async def open(self) -> None:
         await asyncio.to_thread(self._check_openable)
@@ -112,13 +114,24 @@ class Database:
         async with self._write_lock:
             conn = self.writer
             await conn.execute("BEGIN IMMEDIATE")
+            self._on_commit = []
             try:
                 yield conn
             except BaseException:
+                self._on_commit = None
                 await conn.execute("ROLLBACK")
                 raise
-            else:
-                await conn.execute("COMMIT")
+            committed, self._on_commit = self._on_commit, None
+            await conn.execute("COMMIT")
+            for callback in committed:
+                callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` when the open transaction commits, never if it rolls back: for
+        memory that mirrors what the transaction wrote (feeds/archive/story_index.py)."""
+        if self._on_commit is None:
+            raise ArchiveError("after_commit needs an open transaction")
+        self._on_commit.append(callback)
 
     @staticmethod
     async def _check_fts5(conn: aiosqlite.Connection) -> None:

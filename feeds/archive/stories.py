@@ -5,21 +5,23 @@ inserted: each item joins the story of the most similar item published within 48
 around it (feeds/stories.py decides what "similar" is), or starts a story of its own. The
 items compared are found through an inverted index of specific words keyed by day
 (`story_terms`): the items of those days that share its words, a word common on a day
-left out there, so that what one item reads is bounded however busy the day.
+left out there, so that what one item reads is bounded however busy the day. The days a
+refresh reads are kept in memory between refreshes (feeds/archive/story_index.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import heapq
-import json
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import aiosqlite
 
 from feeds.archive.db import Database
+from feeds.archive.story_index import COMMON_TERM_ITEMS, DayWords, StoryIndex, json_list
 from feeds.models import Item
 from feeds.stories import (
     STORY_WINDOW_SECONDS,
@@ -51,15 +53,6 @@ CANDIDATES_PER_ITEM = 20
 """Items compared in full with a new item: those sharing the most specific words. With
 common words left out the one it joins ranks among the first five almost always (in the
 ingest bench; 50 gave the same stories of different texts, at twice the reading)."""
-COMMON_TERM_ITEMS = 32
-"""A word indexed for more items than this on one day is common that day, as generic as
-GENERIC_WORDS («президент», «суд», an agency's name on a busy day), and finds no
-candidates there: it would only rank look-alikes, and reading its list would make each
-new item's cost grow with the day's density. So an item reads at most `INDEX_TERMS`
-words × 5 days × (this + 1) postings, however many items a day has. (In the ingest
-bench, 1,440 items a day, 16 already lost a few merges of different texts; 32 none.)"""
-
-_Key = tuple[int, str]  # (day, index word)
 
 
 def _day(timestamp: float) -> int:
@@ -72,11 +65,6 @@ def _window_days(published_at: float) -> range:
                  _day(published_at + STORY_WINDOW_SECONDS) + 1)
 
 
-def _probes(item: Item, item_terms: list[str]) -> list[_Key]:
-    """The (day, word) lists of the index where an item's candidates are."""
-    return [(day, term) for day in _window_days(item.published_at) for term in item_terms]
-
-
 @dataclass(slots=True)
 class _Plan:
     """The rows that one batch's story assignment writes, in the order it decided them."""
@@ -87,100 +75,43 @@ class _Plan:
     representatives: list[tuple[int, int]] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class _Postings:
-    """What the archive's word index holds under the (day, word) keys a batch looks up."""
-
-    items: dict[_Key, list[int]]  # keys with at most COMMON_TERM_ITEMS items: those items
-    common: set[_Key]  # keys with more: words common that day
-
-
-async def _archive_postings(conn: aiosqlite.Connection, keys: set[_Key]) -> _Postings:
-    """The archive's postings under `keys`, reading at most `COMMON_TERM_ITEMS` + 1 of
-    each key. One statement for the whole batch, whatever its size."""
-    if not keys:
-        return _Postings({}, set())
-    wanted = sorted(keys)
-    # One row back, the keys by their place in `wanted`: each row a statement returns
-    # costs a trip through the interpreter lock, which the CPU stages hold meanwhile. A
-    # key's items come as one string, so that Python splits per key, not per item.
-    cursor = await conn.execute(
-        """
-        WITH wanted(place, day, term) AS (
-            SELECT key, value ->> 0, value ->> 1 FROM json_each(?)
-        ), found(place, ids) AS (
-            SELECT place, (
-                SELECT group_concat(item_id) FROM (
-                    SELECT item_id FROM story_terms AS t
-                    WHERE t.day = wanted.day AND t.term = wanted.term LIMIT ? + 1))
-            FROM wanted
-        )
-        SELECT group_concat(place || ' ' || ids, ' ') FROM found WHERE ids IS NOT NULL
-        """,
-        (json.dumps(wanted, ensure_ascii=False), COMMON_TERM_ITEMS),
-    )
-    row = await cursor.fetchone()
-    assert row is not None
-    items: dict[_Key, list[int]] = {}
-    common: set[_Key] = set()
-    found = (row[0] or "").split()
-    for place, ids in zip(found[::2], found[1::2], strict=True):
-        key = wanted[int(place)]
-        item_ids = ids.split(",")
-        if len(item_ids) > COMMON_TERM_ITEMS:
-            common.add(key)
-        else:
-            items[key] = list(map(int, item_ids))
-    return _Postings(items, common)
-
-
-def _rank(stored: list[Item], terms: list[list[str]], archived: _Postings) -> list[list[int]]:
+def _rank(stored: list[Item], terms: list[list[str]], archived: DayWords) -> list[list[int]]:
     """For each item, in order, the items it is compared with: of those stored before it
     (in the archive, or earlier in the batch), the ones sharing the most of its words on
     the days around it, words common on a day left out there; at most
     `CANDIDATES_PER_ITEM`, ties to the newest."""
-    batch: dict[_Key, list[int]] = {}  # the batch's own postings, as the archive's
+    batch: DayWords = {}  # the batch's own postings, as the archive's
+    nothing: dict[str, list[int]] = {}
     ranked = []
     for item, item_terms in zip(stored, terms, strict=True):
         assert item.id is not None
-        counts: dict[int, int] = {}
-        for key in _probes(item, item_terms):
-            if key in archived.common:
-                continue
-            found = archived.items.get(key, []) + batch.get(key, [])
-            if len(found) > COMMON_TERM_ITEMS:
-                continue
-            for other in found:
-                counts[other] = counts.get(other, 0) + 1
-        ranked.append(heapq.nsmallest(CANDIDATES_PER_ITEM, counts,
-                                      key=lambda other: (-counts[other], -other)))
-        day = _day(item.published_at)
+        shared: list[int] = []  # each candidate once per word it shares with the item
+        for day in _window_days(item.published_at):
+            words, mine = archived.get(day, nothing), batch.get(day, nothing)
+            for term in item_terms:
+                found = words.get(term)
+                also = mine.get(term)
+                if also:
+                    found = found + also if found else also
+                if found and len(found) <= COMMON_TERM_ITEMS:
+                    shared += found
+        ranked.append(_most_shared(Counter(shared)))
+        own = batch.setdefault(_day(item.published_at), {})
         for term in item_terms:
-            batch.setdefault((day, term), []).append(item.id)
+            own.setdefault(term, []).append(item.id)
     return ranked
 
 
-async def _archived_members(conn: aiosqlite.Connection, ranked: list[list[int]],
-                            stored: list[Item]) -> dict[int, Member]:
-    """The archived candidates among `ranked`, as story matching sees them (an indexed item
-    without a fingerprint is left out: it took a place in the ranking, but is not compared)."""
-    new = {item.id for item in stored}
-    wanted = sorted({other for others in ranked for other in others} - new)
-    if not wanted:
-        return {}
-    cursor = await conn.execute(  # one row back (see _archive_postings)
-        "SELECT json_group_array(json_array(item_id, story_id, source_id, published_at,"
-        " title, lead)) FROM story_fingerprints"
-        " WHERE item_id IN (SELECT value FROM json_each(?))",
-        (json_list(wanted),),
-    )
-    row = await cursor.fetchone()
-    assert row is not None
-    return {
-        item_id: Member(item_id=item_id, story_id=story_id, source_id=source_id,
-                        published_at=published, fingerprint=Fingerprint.decode(title, lead))
-        for item_id, story_id, source_id, published, title, lead in json.loads(row[0])
-    }
+def _most_shared(counts: Counter[int]) -> list[int]:
+    """The `CANDIDATES_PER_ITEM` items sharing the most words, ties to the newest."""
+    pool: Iterable[tuple[int, int]] = counts.items()
+    if len(counts) > CANDIDATES_PER_ITEM:
+        # Only those with at least the count of the last one taken can be taken: a sort of
+        # bare counts finds it, and the full sort below is then of a few dozen.
+        floor = sorted(counts.values(), reverse=True)[CANDIDATES_PER_ITEM - 1]
+        pool = [(other, count) for other, count in pool if count >= floor]
+    best = sorted(pool, key=itemgetter(1, 0), reverse=True)  # (count, id) descending
+    return [other for other, _ in best[:CANDIDATES_PER_ITEM]]
 
 
 def _plan(stored: list[Item], fingerprints: list[Fingerprint], ranked: list[list[int]],
@@ -203,13 +134,22 @@ def _plan(stored: list[Item], fingerprints: list[Fingerprint], ranked: list[list
             if item.verdict is not None and item.verdict.relevant:
                 plan.representatives.append((item.id, story_id))
         plan.story_ids.append(story_id)
-        members[item.id] = Member(item_id=item.id, story_id=story_id, source_id=item.source_id,
-                                  published_at=item.published_at, fingerprint=fp)
+        members[item.id] = Member.of(item.id, story_id, item.source_id, item.published_at, fp)
     return plan
 
 
+def _postings(stored: list[Item], terms: list[list[str]]) -> list[tuple[int, str, int]]:
+    """The word index's new rows: (day, word, item) for each item's index words."""
+    return [
+        (_day(item.published_at), term, item.id)
+        for item, item_terms in zip(stored, terms, strict=True) if item.id is not None
+        for term in item_terms
+    ]
+
+
 async def _write(conn: aiosqlite.Connection, stored: list[Item],
-                 fingerprints: list[Fingerprint], terms: list[list[str]], plan: _Plan) -> None:
+                 fingerprints: list[Fingerprint], postings: list[tuple[int, str, int]],
+                 plan: _Plan) -> None:
     """Store the plan: new stories first, then what joining them changes, then each item's
     story, fingerprint and index words."""
     await conn.executemany(
@@ -244,12 +184,7 @@ async def _write(conn: aiosqlite.Connection, stored: list[Item],
         ],
     )
     await conn.executemany(
-        "INSERT OR IGNORE INTO story_terms(day, term, item_id) VALUES (?,?,?)",
-        [
-            (_day(item.published_at), term, item.id)
-            for item, item_terms in zip(stored, terms, strict=True)
-            for term in item_terms
-        ],
+        "INSERT OR IGNORE INTO story_terms(day, term, item_id) VALUES (?,?,?)", postings
     )
 
 
@@ -259,17 +194,20 @@ def item_fingerprints(items: Sequence[Item]) -> list[Fingerprint]:
 
 
 async def assign_stories(conn: aiosqlite.Connection, items: list[Item],
-                         fingerprints: Sequence[Fingerprint] | None = None) -> None:
+                         fingerprints: Sequence[Fingerprint] | None = None,
+                         index: StoryIndex | None = None) -> None:
     """Give every new (already inserted) item a story; runs in the refresh transaction.
 
     An item joins the story of the most similar item of another source published within
     48 hours of it (of its own source only when it is a near-copy), or starts a new story
     with itself as the representative. Sets `item.story_id`. `fingerprints`, when given,
     are the items' own (`item_fingerprints`, computed before the transaction); else they
-    are computed here in a worker thread. The items are matched one after another (each
-    sees the ones before it) but read and written in a few statements per batch; each
-    item reads a bounded part of the word index (`COMMON_TERM_ITEMS`) and is compared
-    with at most `CANDIDATES_PER_ITEM` others, whatever the archive's size.
+    are computed here in a worker thread. `index` is the archive's word index in memory
+    (`Archive.story_index`); without it the index is read from SQLite alone. The items are
+    matched one after another (each sees the ones before it) but read and written in a
+    few statements per batch; each item reads a bounded part of the word index
+    (`COMMON_TERM_ITEMS`) and is compared with at most `CANDIDATES_PER_ITEM` others,
+    whatever the archive's size.
     """
     if fingerprints is None:
         fingerprints = await asyncio.to_thread(item_fingerprints, items)
@@ -277,28 +215,32 @@ async def assign_stories(conn: aiosqlite.Connection, items: list[Item],
              if item.id is not None]
     if not pairs:
         return
+    index = index or StoryIndex()
+    await index.check(conn)
     stored = [item for item, _ in pairs]
     prints = [fp for _, fp in pairs]
     terms = [index_terms(fp) for fp in prints]
-    archived = await _archive_postings(conn, {
-        key for item, item_terms in zip(stored, terms, strict=True)
-        for key in _probes(item, item_terms)
-    })
+    archived = await index.days(conn, {
+        day for item in stored for day in _window_days(item.published_at)})
     ranked = await asyncio.to_thread(_rank, stored, terms, archived)
-    members = await _archived_members(conn, ranked, stored)
+    new = {item.id for item in stored}
+    members = await index.members(
+        conn, (other for others in ranked for other in others if other not in new))
     cursor = await conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stories")
     row = await cursor.fetchone()
     assert row is not None
     # Story ids are given here as SQLite would give them one insert at a time (the
     # largest id plus one): the write lock keeps anyone else from inserting meanwhile.
     plan = await asyncio.to_thread(_plan, stored, prints, ranked, members, int(row[0]))
-    await _write(conn, stored, prints, terms, plan)
+    postings = _postings(stored, terms)
+    await _write(conn, stored, prints, postings, plan)
     for item, story_id in zip(stored, plan.story_ids, strict=True):
         item.story_id = story_id
     newest = min(max(item.published_at for item in stored), time.time())
-    await conn.execute(
-        "DELETE FROM story_terms WHERE day < ?", (_day(newest) - TERMS_KEPT_DAYS,)
-    )
+    pruned_before = _day(newest) - TERMS_KEPT_DAYS
+    await conn.execute("DELETE FROM story_terms WHERE day < ?", (pruned_before,))
+    index.remember(postings, [members[item.id] for item in stored if item.id is not None],
+                   pruned_before)
 
 
 class StoryStore:
@@ -360,8 +302,3 @@ class StoryStore:
             "SELECT id FROM items WHERE story_id = ? ORDER BY published_at, id", (story_id,)
         )
         return [row[0] for row in await cursor.fetchall()]
-
-
-def json_list(values: list[int]) -> str:
-    """Integers as a JSON array, for `json_each` (no placeholder limit)."""
-    return "[" + ",".join(str(int(v)) for v in values) + "]"

@@ -1,4 +1,5 @@
-"""Opening the archive: migrations once, clear errors for paths that cannot hold it."""
+"""Opening the archive: migrations once, clear errors for paths that cannot hold it; and what
+runs when a transaction commits."""
 
 from __future__ import annotations
 
@@ -51,3 +52,27 @@ def test_cli_says_why_without_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "cannot open the archive" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_after_commit_runs_on_commit_only(tmp_path: Path) -> None:
+    """What mirrors a transaction in memory is taken in when it commits, never when it
+    rolls back, and only inside one."""
+    archive = await connect_archive(tmp_path / "archive.db")
+    ran: list[str] = []
+    try:
+        with pytest.raises(ArchiveError):
+            archive.db.after_commit(lambda: ran.append("outside"))
+        async with archive.db.transaction():
+            archive.db.after_commit(lambda: ran.append("first"))
+            archive.db.after_commit(lambda: ran.append("second"))
+            assert ran == []
+        assert ran == ["first", "second"]
+        with pytest.raises(ZeroDivisionError):
+            async with archive.db.transaction():
+                archive.db.after_commit(lambda: ran.append("rolled back"))
+                1 / 0  # noqa: B018
+        async with archive.db.transaction():
+            pass
+        assert ran == ["first", "second"]
+    finally:
+        await archive.close()

@@ -10,6 +10,7 @@ import pytest
 from feeds.archive import Archive, connect_archive
 from feeds.archive.items import insert_new_items
 from feeds.archive.stories import COMMON_TERM_ITEMS, assign_stories
+from feeds.archive.story_index import DayWords, StoryIndex
 from feeds.models import Item, Verdict
 from feeds.stories import STORY_WINDOW_SECONDS, fingerprint, same_story
 from feeds.textnorm import stem_text
@@ -99,8 +100,9 @@ def test_title_only_items_have_fingerprints() -> None:
 class _Newsroom:
     """Stores items as a feed refresh does: insert, then assign stories, in one transaction."""
 
-    def __init__(self, archive: Archive) -> None:
+    def __init__(self, archive: Archive, index: StoryIndex | None = None) -> None:
         self.archive = archive
+        self.index = index or archive.story_index  # as the pipeline passes it
         self.count = 0
         self.now = time.time()
 
@@ -134,7 +136,7 @@ class _Newsroom:
                 conn, items,
                 [(stem_text(i.title, language), stem_text(i.text, language)) for i in items],
             )
-            await assign_stories(conn, stored)
+            await assign_stories(conn, stored, index=self.index)
         assert all(item.story_id is not None for item in items)
         return items
 
@@ -254,15 +256,18 @@ async def test_old_days_of_the_word_index_are_pruned(archive: Archive) -> None:
     assert tuple(await cursor.fetchone() or ()) == (2,)  # fingerprints stay with their items
 
 
-async def _story_groups(archive: Archive, batches: list[list[Item]]) -> list[list[str]]:
-    """Store `batches` (one transaction each) and return the guids grouped by story."""
+async def _story_groups(archive: Archive, batches: list[list[Item]],
+                        held: bool) -> list[list[str]]:
+    """Store `batches` (one transaction each), with the index in memory or read from
+    SQLite alone (`held`), and return the guids grouped by story."""
     for batch in batches:
         async with archive.db.transaction() as conn:
             stored = await insert_new_items(
                 conn, batch,
                 [(stem_text(i.title, i.language), stem_text(i.text, i.language)) for i in batch],
             )
-            await assign_stories(conn, stored)
+            await assign_stories(conn, stored,
+                                 index=archive.story_index if held else None)
     cursor = await archive.db.reader.execute(
         "SELECT story_id, guid FROM items ORDER BY story_id, id")
     groups: dict[int, list[str]] = {}
@@ -272,11 +277,13 @@ async def _story_groups(archive: Archive, batches: list[list[Item]]) -> list[lis
 
 
 @pytest.mark.parametrize("look_alikes", [0, 3 * COMMON_TERM_ITEMS])
+@pytest.mark.parametrize("held", [True, False], ids=["in-memory", "sqlite-only"])
 async def test_one_batch_assigns_as_one_item_at_a_time(archive: Archive, tmp_path: Path,
-                                                       look_alikes: int) -> None:
+                                                       look_alikes: int, held: bool) -> None:
     """A refresh's items are matched together, each seeing the ones before it: the stories
     (and their ids) are those of storing the items one by one, also when the batch itself
-    makes a word common on its day."""
+    makes a word common on its day; the same with the index held in memory between the
+    refreshes as with it read from SQLite each time."""
     now = time.time()
     told = [CENTRE_A, ENERGY_COUNCIL, CENTRE_B, ENERGY_COUNCIL_OTHER_OUTLET, HEALTH_COUNCIL,
             CENTRE_A]  # from sources 1, 2, 3, 1, 2, 3
@@ -297,8 +304,8 @@ async def test_one_batch_assigns_as_one_item_at_a_time(archive: Archive, tmp_pat
         for number in range(3):
             for store in (archive, one_by_one):
                 await store.sources.add(f"https://s{number}.example.kz/rss")
-        together = await _story_groups(archive, [items()])
-        apart = await _story_groups(one_by_one, [[item] for item in items()])
+        together = await _story_groups(archive, [items()], held=False)
+        apart = await _story_groups(one_by_one, [[item] for item in items()], held=held)
         rows = "SELECT id, representative_id, first_published_at, last_published_at FROM stories"
         cursor_a = await archive.db.reader.execute(rows)
         cursor_b = await one_by_one.db.reader.execute(rows)
@@ -310,3 +317,103 @@ async def test_one_batch_assigns_as_one_item_at_a_time(archive: Archive, tmp_pat
     assert ["g0", "g2", f"g{last + 2}"] in together  # one event from three items of a batch
     assert ["g1", f"g{last}"] in together
     assert [f"g{last + 1}"] in together
+
+
+# --- the word index in memory (feeds/archive/story_index.py) ---------------------------------
+
+async def _held_and_stored(archive: Archive, days: set[int]) -> tuple[DayWords, DayWords]:
+    """The archive's index in memory and the same days read afresh from SQLite."""
+    async with archive.db.transaction() as conn:
+        await archive.story_index.check(conn)
+        return (await archive.story_index.days(conn, days), await StoryIndex().days(conn, days))
+
+
+def _days_around(room: _Newsroom) -> set[int]:
+    today = int(room.now // 86_400)
+    return set(range(today - 5, today + 2))
+
+
+async def test_the_index_in_memory_holds_what_sqlite_holds(archive: Archive) -> None:
+    room = _Newsroom(archive)
+    first_outlet, second_outlet = await room.source("first"), await room.source("second")
+    await room.publish(first_outlet, CENTRE_A, hours_ago=30)
+    await room.publish_many(second_outlet, _look_alikes(3 * COMMON_TERM_ITEMS), hours_ago=5)
+    await room.publish_many(first_outlet, [ENERGY_COUNCIL, CENTRE_B, KK_A], hours_ago=1)
+    held, stored = await _held_and_stored(archive, _days_around(room))
+    assert held == stored
+    assert any(stored.values())
+
+
+async def test_a_refresh_rolled_back_leaves_nothing_behind_in_memory(archive: Archive) -> None:
+    room = _Newsroom(archive)
+    first_outlet, second_outlet = await room.source("first"), await room.source("second")
+    await room.publish(first_outlet, HEALTH_COUNCIL, hours_ago=3)  # the days are held now
+
+    class Failed(Exception):
+        pass
+
+    with pytest.raises(Failed):
+        async with archive.db.transaction() as conn:
+            [lost] = await insert_new_items(conn, [_item(first_outlet, CENTRE_A, room.now)],
+                                            [("", "")])
+            await assign_stories(conn, [lost], index=archive.story_index)
+            raise Failed  # say, the feed's state could not be saved
+    twin = await room.publish(second_outlet, CENTRE_B)
+    assert twin.story_id is not None
+    story = await archive.stories.get(twin.story_id)
+    assert story is not None and story.item_ids == [twin.id]
+    held, stored = await _held_and_stored(archive, _days_around(room))
+    assert held == stored
+
+
+async def test_what_another_connection_stores_is_seen(archive: Archive) -> None:
+    """Another process (`civic-digest poll` beside the bot) writes the same archive: the
+    memory of the first is dropped and read again."""
+    room = _Newsroom(archive)
+    first_outlet, second_outlet = await room.source("first"), await room.source("second")
+    await room.publish(first_outlet, HEALTH_COUNCIL, hours_ago=3)  # the days are held now
+    other = await connect_archive(archive.path)
+    try:
+        other_room = _Newsroom(other)
+        other_room.count = 1_000  # guids of its own
+        original = await other_room.publish(first_outlet, CENTRE_A, hours_ago=2)
+    finally:
+        await other.close()
+    twin = await room.publish(second_outlet, CENTRE_B)
+    assert twin.story_id == original.story_id
+
+
+async def test_an_item_deleted_meanwhile_is_no_candidate(archive: Archive) -> None:
+    """A feed removed in this process takes its items with it; the memory of their
+    fingerprints must not make a new item join their story."""
+    room = _Newsroom(archive)
+    first_outlet, second_outlet = await room.source("first"), await room.source("second")
+    await room.publish(first_outlet, CENTRE_A, hours_ago=2)
+    await room.publish(second_outlet, ENERGY_COUNCIL, hours_ago=2)
+    assert await archive.sources.remove(first_outlet)
+    twin = await room.publish(second_outlet, CENTRE_B)
+    assert twin.story_id is not None
+    story = await archive.stories.get(twin.story_id)
+    assert story is not None and story.item_ids == [twin.id]
+    assert story.first_published_at == twin.published_at  # a story of its own
+
+
+async def test_memory_holds_at_most_its_days(archive: Archive) -> None:
+    index = StoryIndex(archive.db, days_kept=2)
+    room = _Newsroom(archive, index)
+    first_outlet, second_outlet = await room.source("first"), await room.source("second")
+    original = await room.publish(first_outlet, CENTRE_A, hours_ago=30)
+    assert len(index.held_days) == 2
+    await room.publish(first_outlet, HEALTH_COUNCIL, hours_ago=24 * 9)
+    assert len(index.held_days) == 2
+    twin = await room.publish(second_outlet, CENTRE_B)
+    assert twin.story_id == original.story_id
+    assert len(index.held_days) == 2
+
+
+def _item(source_id: int, story: tuple[str, str], published_at: float) -> Item:
+    title, text = story
+    return Item(source_id=source_id, guid="lost", url="https://n.example.kz/lost",
+                canonical_url="https://n.example.kz/lost", title=title, text=text,
+                language="ru", published_at=published_at, fetched_at=published_at,
+                content_hash="lost", verdict=Verdict(relevant=True, score=1.0))

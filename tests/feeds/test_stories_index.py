@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.archive import Archive, stories
+from feeds.archive.story_index import COMMON_TERM_ITEMS, DayWords, StoryIndex
 from feeds.models import Item
 
 DAY = 20_000  # a day number: items published at noon of it see the two days either side
@@ -25,7 +26,8 @@ def _spec(postings: list[tuple[int, str, int]], item: Item, terms: list[str],
     (day, word) of its window, leaving out a (day, word) with more than `common_above`
     items; the `most` with the highest counts, ties to the newest."""
     counts: dict[int, int] = {}
-    for key in stories._probes(item, terms):
+    keys = [(day, term) for day in stories._window_days(item.published_at) for term in terms]
+    for key in keys:
         found = [other for day, term, other in postings if (day, term) == key]
         if len(found) <= common_above:
             for other in found:
@@ -52,12 +54,11 @@ def test_a_batch_ranks_as_one_item_at_a_time(archive: list[tuple[int, set[str]]]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(stories, "COMMON_TERM_ITEMS", 3)
         patch.setattr(stories, "CANDIDATES_PER_ITEM", 4)
-        read = stories._Postings({}, set())
+        read: DayWords = {}  # as the index holds them: at most COMMON_TERM_ITEMS + 1
         for day, term, number in postings:
-            found = read.items.setdefault((day, term), [])
-            found.append(number)
-            if len(found) > 3:
-                read.common.add((day, term))
+            found = read.setdefault(day, {}).setdefault(term, [])
+            if len(found) <= 3:
+                found.append(number)
         ranked = stories._rank(items, terms, read)
     expected = []
     for item, item_terms in zip(items, terms, strict=True):
@@ -71,15 +72,16 @@ def test_a_batch_ranks_as_one_item_at_a_time(archive: list[tuple[int, set[str]]]
                                                   (33, True), (500, True)])
 async def test_reading_a_word_stops_when_it_is_common(archive: Archive, indexed: int,
                                                       common: bool) -> None:
-    """A (day, word) with more than COMMON_TERM_ITEMS items reads as common, not as its
-    items; one with fewer gives all of them."""
-    assert stories.COMMON_TERM_ITEMS == 32
+    """A (day, word) is read with at most COMMON_TERM_ITEMS + 1 of its items: more than
+    COMMON_TERM_ITEMS marks it common; fewer are all of them."""
+    assert COMMON_TERM_ITEMS == 32
     async with archive.db.transaction() as conn:
         await conn.executemany(
             "INSERT INTO story_terms(day, term, item_id) VALUES (?, ?, ?)",
             [(DAY, "центр", n) for n in range(indexed)] + [(DAY + 1, "центр", 9_999)],
         )
-        read = await stories._archive_postings(conn, {(DAY, "центр"), (DAY, "тариф")})
-    assert read.common == ({(DAY, "центр")} if common else set())
-    expected = {} if common or not indexed else {(DAY, "центр"): list(range(indexed))}
-    assert {key: sorted(found) for key, found in read.items.items()} == expected
+        read = await StoryIndex().days(conn, {DAY, DAY + 2})
+    assert read[DAY + 2] == {}
+    found = read[DAY].get("центр", [])
+    assert found == list(range(min(indexed, COMMON_TERM_ITEMS + 1)))
+    assert (len(found) > COMMON_TERM_ITEMS) is common
