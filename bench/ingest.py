@@ -40,6 +40,7 @@ import feedparser
 from bench._common import dev_items, machine, today
 from feeds import pipeline, stages, summarize
 from feeds.archive import connect_archive
+from feeds.archive.story_index import StoryIndex
 from feeds.classify import Classifier
 from feeds.clean import clean_entries
 from feeds.fetch import Fetcher
@@ -170,10 +171,11 @@ class _StoryTimer:
         self._inner = pipeline.assign_stories
 
     async def __call__(self, conn: Any, items: list[Item],
-                       fingerprints: Sequence[Fingerprint] | None = None) -> None:
+                       fingerprints: Sequence[Fingerprint] | None = None,
+                       index: StoryIndex | None = None) -> None:
         started = time.perf_counter()
         try:
-            await self._inner(conn, items, fingerprints)
+            await self._inner(conn, items, fingerprints, index)
         finally:
             self.seconds += time.perf_counter() - started
 
