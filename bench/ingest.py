@@ -10,7 +10,11 @@ Then, to show where the time goes, each CPU stage alone over the same feeds.
 The item texts are the titles and leads of the labeled dev items (read in place from
 ../shared/data, never copied; a small built-in vocabulary when it is absent), wrapped in HTML
 paragraphs as feeds carry them. All 200 feeds live on one loopback host, so the fetcher is
-given 16 connections per host: real feeds are spread over many hosts.
+given 16 connections per host: real feeds are spread over many hosts. The kept items whose
+text is a teaser make the poll ask for their article pages, on the same loopback host, which
+answers 404: the figure counts those requests but not article extraction. (Before
+2026-11-29 these pages were on outside names, whose failing lookups stalled the poll by
+seconds at random and made every figure before then noisy and too high.)
 
 The poll runs its CPU stages in worker threads, or with --processes N in N worker processes
 (feeds.stages.cpu_workers, started before the clock starts, as the classifier is loaded).
@@ -122,7 +126,10 @@ def _bodies(feeds: int, per_feed: int, rng: random.Random) -> list[bytes]:
             paragraphs = "".join(f"<p>{part}</p>" for part in summary.split(". ") if part)
             entries.append(FeedEntry(
                 title=title, text=paragraphs or title,
-                link=f"https://site{feed}.example.kz/news/{n}", guid=f"f{feed}-{n}",
+                # Relative: joined with the feed's loopback address, so that the article
+                # pages the poll asks for its kept teasers are the fake site's (404), never
+                # a lookup of an outside name.
+                link=f"/news/{feed}/{n}", guid=f"f{feed}-{n}",
                 published=now - (feed * per_feed + n) * 60,
             ))
         bodies.append(rss_document(f"Feed {feed}", entries, link=f"https://site{feed}.example.kz/"))

@@ -26,7 +26,7 @@ from feeds.clean import clean_entries
 from feeds.models import Item, ParsedFeed, Source, Verdict
 from feeds.parse import parse_feed
 from feeds.stories import Fingerprint
-from feeds.textnorm import stem, tokenize
+from feeds.textnorm import stem_text
 
 T = TypeVar("T")
 
@@ -128,26 +128,12 @@ def summarize_and_stem(
     does no CPU work."""
     summaries: list[str | None] = []
     stems: list[tuple[str, str]] = []
-    known: dict[tuple[str, str], str] = {}
     for item in items:
         verdict = item.verdict
         summary = item.summary
         if verdict is not None and verdict.relevant:
             summary = summarize.summarize(item.title, item.text, item.language, verdict.matched)
         summaries.append(summary)
-        stems.append((_stem_text(item.title, item.language, known),
-                      _stem_text(item.text, item.language, known)))
+        stems.append((stem_text(item.title, item.language), stem_text(item.text, item.language)))
     return summaries, stems, item_fingerprints(items)
 
-
-def _stem_text(text: str, language: str, known: dict[tuple[str, str], str]) -> str:
-    """`textnorm.stem_text`, remembering each word's stem: the items of one feed share
-    most of their words, and stemming is a pure function of word and language."""
-    out = []
-    for token in tokenize(text):
-        key = (token, language)
-        found = known.get(key)
-        if found is None:
-            found = known[key] = stem(token, language)
-        out.append(found)
-    return " ".join(out)

@@ -78,14 +78,20 @@ def _close_deck(sentence: Sentence) -> Sentence:
     return Sentence(text + ".", sentence.paragraph, sentence.index)
 
 
-def _usable(text: str, title_norm: str, title_stems: set[str], language: str) -> set[str] | None:
-    """The content stems of `text` when it is a whole, clean sentence that says something
-    the headline does not; None otherwise."""
+def _usable(text: str, written: str, title_norm: str, title_stems: set[str],
+            language: str) -> set[str] | None:
+    """The content stems of `text` (the sentence `written` with its dateline and
+    attribution cut) when it is a whole, clean sentence that says something the headline
+    does not; None otherwise."""
     if len(text) < MIN_CHARS or len(text) > MAX_CHARS or len(_WORD.findall(text)) < MIN_WORDS:
         return None
     if not ends_sentence(text) or not balanced_quotes(text):
         return None
-    if boilerplate.load().dropping(text) is not None:
+    # The boilerplate check, the dearest, comes after the cheap ones; the sentence as
+    # written and as cut can each match a pattern the other does not.
+    rules = boilerplate.load()
+    if rules.dropping(written) is not None or (
+            text != written and rules.dropping(text) is not None):
         return None
     if title_norm and fuzz.ratio(normalize(text), title_norm) >= TITLE_ECHO_RATIO:
         return None
@@ -131,12 +137,10 @@ def _candidates(title: str, text: str, language: str) -> list[_Candidate]:
             sentence = _close_deck(sentence)
         if not _STARTS_SENTENCE.match(sentence.text):
             continue  # the tail of a sentence broken across paragraphs
-        if rules.dropping(sentence.text) is not None:
-            continue
         cleaned = rules.strip(sentence.text)
         if cleaned != sentence.text and cleaned[:1].islower():
             cleaned = cleaned[0].upper() + cleaned[1:]  # after a cut dateline
-        stems = _usable(cleaned, title_norm, title_stems, language)
+        stems = _usable(cleaned, sentence.text, title_norm, title_stems, language)
         if stems is not None:
             found.append(_Candidate(sentence, cleaned, stems))
     return found

@@ -125,7 +125,11 @@ def _fix_lookalikes(word: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Normalised word tokens, in order, look-alike letters repaired."""
-    return [_fix_lookalikes(w) for w in _WORD_RE.findall(normalize(text))]
+    normalized = normalize(text)
+    words = _WORD_RE.findall(normalized)
+    if _LATIN_RE.search(normalized) is None:  # most texts: no word to repair
+        return words
+    return list(map(_fix_lookalikes, words))
 
 
 def is_kazakh_word(word: str) -> bool:

@@ -54,6 +54,30 @@ def test_rss2_entry_fields() -> None:
     assert "<script>" in second.content_html  # markup is clean's job, not the parser's
 
 
+RELATIVE = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>T</title><link>{site}</link>
+<item><title>One</title><link>/news/1</link><guid>/news/1</guid></item>
+<item><title>Two</title><guid>news/2</guid></item>
+<item><title>Three</title><link>https://other.example.kz/3</link></item>
+</channel></rss>"""
+
+
+@pytest.mark.parametrize(("site", "site_url"), [
+    ("/", "https://example.kz/"),
+    ("https://vestnik.example.kz/", "https://vestnik.example.kz/"),
+    ("javascript:alert(1)", ""),
+])
+def test_relative_links_are_joined_with_the_feeds_address(site: str, site_url: str) -> None:
+    parsed = parse_feed(RELATIVE.format(site=site).encode(), url="https://example.kz/rss/all.xml",
+                        content_type=RSS)
+    assert parsed.site_url == site_url
+    assert [(e.link, e.guid) for e in parsed.entries] == [
+        ("https://example.kz/news/1", "/news/1"),
+        ("https://example.kz/rss/news/2", "news/2"),  # a permalink guid is the link
+        ("https://other.example.kz/3", "https://other.example.kz/3"),
+    ]
+
+
 def test_atom_falls_back_to_updated_and_resolves_nothing_itself() -> None:
     first, second = parse("atom.xml").entries
     assert first.published_at == calendar.timegm((2025, 9, 2, 5, 0, 0))  # only <updated>
