@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.archive import Archive
+from feeds.archive import Archive, connect_archive
+from feeds.archive import db as db_module
 from feeds.archive.items import insert_new_items
 from feeds.models import Item
 from feeds.search import MARK_END, MARK_START, build_match, marked_to_html
@@ -80,3 +82,33 @@ def test_build_match_never_raises(query: str) -> None:
 def test_marked_snippet_is_escaped_before_highlighting() -> None:
     marked = f"a <script> & {MARK_START}НКО{MARK_END}"
     assert marked_to_html(marked) == "a &lt;script&gt; &amp; <b>НКО</b>"
+
+
+async def test_an_archive_from_before_the_stems_only_index_keeps_finding_its_items(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An archive written with the first index (migrations up to 0010), then opened by this
+    # version: migration 0011 rebuilds the index from the items already stored.
+    every_migration = db_module._migration_files()
+    monkeypatch.setattr(db_module, "_migration_files",
+                        lambda: [m for m in every_migration if m[0] < 11])
+    path = tmp_path / "archive.db"
+    old = await connect_archive(path)
+    try:
+        source, _ = await old.sources.add("https://example.kz/rss")
+        items = [_item(source.id, 1, "Совет по взаимодействию с НПО",
+                       "Заседание некоммерческих организаций прошло в Астане.", "ru")]
+        async with old.db.transaction() as conn:
+            await insert_new_items(conn, items, [(stem_text(i.title, i.language),
+                                                  stem_text(i.text, i.language)) for i in items])
+    finally:
+        await old.close()
+    monkeypatch.undo()
+    archive = await connect_archive(path)
+    try:
+        cursor = await archive.db.reader.execute("SELECT * FROM items_fts LIMIT 0")
+        assert [column[0] for column in cursor.description] == ["title_stems", "text_stems"]
+        assert [h.title for h in await archive.search.search("организация")] == [
+            "Совет по взаимодействию с НПО"]
+    finally:
+        await archive.close()
