@@ -139,8 +139,8 @@ def detect_language(text: str, hint: str = "") -> str:
 def _reads_as_kazakh(sample: str) -> bool:
     # In Kazakh prose a third to a half of the words have a Kazakh-only letter; a Russian
     # text naming Қасым-Жомарт Тоқаев has a few such words among Russian function words.
-    if _NOT_KAZAKH_LETTER.search(sample):
-        return False
+    if _NOT_KAZAKH_LETTER.search(sample) or not _KAZAKH_LETTER.search(sample):
+        return False  # (without a Kazakh-only letter no word below can count as Kazakh)
     words = [word for word in _WORD.findall(sample) if _CYRILLIC.search(word)]
     if not words:
         return False

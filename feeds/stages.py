@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from feeds import summarize
-from feeds.archive.stories import item_fingerprints
 from feeds.classify import Classifier
 from feeds.clean import clean_entries
 from feeds.models import Item, ParsedFeed, Source, Verdict
 from feeds.parse import parse_feed
-from feeds.stories import Fingerprint
+from feeds.stories import Fingerprint, fingerprint
 from feeds.textnorm import stem_text
 
 T = TypeVar("T")
@@ -128,12 +127,17 @@ def summarize_and_stem(
     does no CPU work."""
     summaries: list[str | None] = []
     stems: list[tuple[str, str]] = []
+    fingerprints: list[Fingerprint] = []
     for item in items:
+        # The three stages stem the same words: each word of the item is stemmed once.
+        known: dict[str, str] = {}
+        stems.append((stem_text(item.title, item.language, known),
+                       stem_text(item.text, item.language, known)))
         verdict = item.verdict
         summary = item.summary
         if verdict is not None and verdict.relevant:
-            summary = summarize.summarize(item.title, item.text, item.language, verdict.matched)
+            summary = summarize.summarize(item.title, item.text, item.language,
+                                          verdict.matched, known)
         summaries.append(summary)
-        stems.append((stem_text(item.title, item.language), stem_text(item.text, item.language)))
-    return summaries, stems, item_fingerprints(items)
-
+        fingerprints.append(fingerprint(item.title, item.text, item.language, known))
+    return summaries, stems, fingerprints

@@ -35,11 +35,22 @@ def _function_stems() -> frozenset[str]:
     return frozenset(found)
 
 
-def content_stems(text: str, language: str = "") -> list[str]:
-    """Stems of the content words of `text`, in order (numbers kept, function words out)."""
+def content_stems(text: str, language: str = "", known: dict[str, str] | None = None,
+                  ) -> list[str]:
+    """Stems of the content words of `text`, in order (numbers kept, function words out).
+
+    `known`, when given, holds the stems of tokens already stemmed in this `language`
+    (`textnorm.stem_text` fills it): only the others are stemmed, and added to it."""
     skip = _function_stems()
     # Function words are dropped before stemming, and what remains is stemmed in one
     # batch (`stems`: a few C calls per text instead of several Python steps per word).
     kept = [token for token in tokenize(text)
             if token not in skip and (len(token) >= 3 or token.isdigit())]
-    return [key for key in stems(kept, language) if key not in skip]
+    if known is None:
+        keys = stems(kept, language)
+    else:
+        missing = [token for token in kept if token not in known]
+        if missing:
+            known.update(zip(missing, stems(missing, language), strict=True))
+        keys = list(map(known.__getitem__, kept))
+    return [key for key in keys if key not in skip]

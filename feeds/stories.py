@@ -111,10 +111,12 @@ def _lead(text: str) -> str:
     return " ".join(kept)
 
 
-def fingerprint(title: str, text: str, language: str = "") -> Fingerprint:
-    """The fingerprint of one item from its headline and text."""
-    title_stems = frozenset(content_stems(title, language))
-    lead = content_stems(_lead(text), language)[:LEAD_WORDS]
+def fingerprint(title: str, text: str, language: str = "",
+                known: dict[str, str] | None = None) -> Fingerprint:
+    """The fingerprint of one item from its headline and text (`known`: the stems of its
+    words already at hand, see `stopwords.content_stems`)."""
+    title_stems = frozenset(content_stems(title, language, known))
+    lead = content_stems(_lead(text), language, known)[:LEAD_WORDS]
     return Fingerprint(title=title_stems, words=title_stems | frozenset(lead))
 
 

@@ -79,7 +79,7 @@ def _close_deck(sentence: Sentence) -> Sentence:
 
 
 def _usable(text: str, written: str, title_norm: str, title_stems: set[str],
-            language: str) -> set[str] | None:
+            language: str, known: dict[str, str] | None) -> set[str] | None:
     """The content stems of `text` (the sentence `written` with its dateline and
     attribution cut) when it is a whole, clean sentence that says something the headline
     does not; None otherwise."""
@@ -95,7 +95,7 @@ def _usable(text: str, written: str, title_norm: str, title_stems: set[str],
         return None
     if title_norm and fuzz.ratio(normalize(text), title_norm) >= TITLE_ECHO_RATIO:
         return None
-    stems = set(content_stems(text, language))
+    stems = set(content_stems(text, language, known))
     # Nothing beyond the headline's own words: the headline again, reworded.
     if title_stems and stems and len(stems - title_stems) <= 1:
         return None
@@ -126,10 +126,11 @@ def _is_question(text: str) -> bool:
     return text.rstrip("»\"”)").endswith("?")
 
 
-def _candidates(title: str, text: str, language: str) -> list[_Candidate]:
+def _candidates(title: str, text: str, language: str,
+                known: dict[str, str] | None) -> list[_Candidate]:
     rules = boilerplate.load()
     title_norm = normalize(title).strip()
-    title_stems = set(content_stems(title, language))
+    title_stems = set(content_stems(title, language, known))
     found: list[_Candidate] = []
     sentences = split_sentences(_body(text, rules))
     for sentence in sentences:
@@ -140,27 +141,29 @@ def _candidates(title: str, text: str, language: str) -> list[_Candidate]:
         cleaned = rules.strip(sentence.text)
         if cleaned != sentence.text and cleaned[:1].islower():
             cleaned = cleaned[0].upper() + cleaned[1:]  # after a cut dateline
-        stems = _usable(cleaned, sentence.text, title_norm, title_stems, language)
+        stems = _usable(cleaned, sentence.text, title_norm, title_stems, language, known)
         if stems is not None:
             found.append(_Candidate(sentence, cleaned, stems))
     return found
 
 
-def summarize(title: str, text: str, language: str, matched: Sequence[str] = ()) -> str | None:
+def summarize(title: str, text: str, language: str, matched: Sequence[str] = (),
+              known: dict[str, str] | None = None) -> str | None:
     """One or two sentences of `text` that say what happened, or None when there are none.
 
     The summary is whole sentences of the text (datelines and outlet attributions cut),
     at most `MAX_CHARS` characters, ending at a sentence end; it holds no boilerplate and
     never merely repeats the headline. A text that is empty, only the headline, or only
-    boilerplate has no summary.
+    boilerplate has no summary. `known`: stems of the item's words already at hand (see
+    `stopwords.content_stems`), for the item's `language` only.
     """
     if not text or not text.strip():
         return None
-    candidates = _candidates(title, text, language)
+    candidates = _candidates(title, text, language, known)
     if not candidates:
         return None
-    title_stems = set(content_stems(title, language))
-    matched_stems = {s for term in matched for s in content_stems(term, language)}
+    title_stems = set(content_stems(title, language, known))
+    matched_stems = {s for term in matched for s in content_stems(term, language, known)}
     for rank, candidate in enumerate(candidates):
         candidate.score = _score(candidate, rank, title_stems, matched_stems)
     best = max(candidates, key=lambda c: (c.score, -c.sentence.index))

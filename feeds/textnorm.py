@@ -263,6 +263,11 @@ def fold_words(words: list[str]) -> list[str]:
     return folded
 
 
-def stem_text(text: str, language: str = "") -> str:
-    """The stems of a text joined by spaces: what the archive indexes for word-form search."""
-    return " ".join(stems(tokenize(text), language))
+def stem_text(text: str, language: str = "", known: dict[str, str] | None = None) -> str:
+    """The stems of a text joined by spaces: what the archive indexes for word-form search.
+    Each token's stem is also put in `known`, when given (see `stopwords.content_stems`)."""
+    tokens = tokenize(text)
+    keys = stems(tokens, language)
+    if known is not None:
+        known.update(zip(tokens, keys, strict=True))
+    return " ".join(keys)
