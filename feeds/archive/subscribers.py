@@ -68,6 +68,21 @@ def _subscriber(row: aiosqlite.Row, watch_words: list[str] | None = None) -> Sub
     return Subscriber(**data, watch_words=watch_words or [])
 
 
+async def _read_subscriber(conn: aiosqlite.Connection, chat_id: int) -> Subscriber | None:
+    """The chat's subscription with its watch words, read on `conn`. What a store method
+    has just written is read back on the writing connection, inside its transaction: the
+    reading connection may still be in a read begun before the commit (another request's
+    statement not yet finished) and would answer from before it."""
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE chat_id = ?", (chat_id,))
+    row = await cursor.fetchone()
+    if row is None:
+        return None
+    cursor = await conn.execute(
+        "SELECT phrase FROM watch_words WHERE chat_id = ? ORDER BY id", (chat_id,)
+    )
+    return _subscriber(row, [word[0] for word in await cursor.fetchall()])
+
+
 class SubscriberStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -111,21 +126,13 @@ class SubscriberStore:
                     " updated_at = ? WHERE chat_id = ?",
                     (template.title, template.chat_type, now, template.chat_id),
                 )
-        subscriber = await self.get(template.chat_id)
+            subscriber = await _read_subscriber(conn, template.chat_id)
         assert subscriber is not None
         return subscriber, how
 
     async def get(self, chat_id: int) -> Subscriber | None:
         """The chat's subscription with its watch words, or None if it never subscribed."""
-        reader = self._db.reader
-        cursor = await reader.execute(
-            f"SELECT {_COLUMNS} FROM subscribers WHERE chat_id = ?", (chat_id,)
-        )
-        row = await cursor.fetchone()
-        if row is None:
-            return None
-        words = [w.phrase for w in await self.watch_words(chat_id)]
-        return _subscriber(row, words)
+        return await _read_subscriber(self._db.reader, chat_id)
 
     async def update(self, chat_id: int, **changes: Any) -> Subscriber | None:
         """Change settings (title, language, timezone, mode, hour, weekday, topics).
@@ -145,6 +152,7 @@ class SubscriberStore:
                     f"UPDATE subscribers SET {assignments}, updated_at = ? WHERE chat_id = ?",
                     (*changes.values(), time.time(), chat_id),
                 )
+                return await _read_subscriber(conn, chat_id)
         return await self.get(chat_id)
 
     async def set_language(self, chat_id: int, language: str) -> Subscriber | None:
