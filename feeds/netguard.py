@@ -86,7 +86,11 @@ def check_url(url: str, policy: AddressPolicy) -> str | None:
 
 
 class GuardedResolver(AbstractResolver):
-    """The system resolver, keeping only the addresses the policy allows."""
+    """aiohttp's default resolver, keeping only the addresses the policy allows.
+
+    With aiodns installed (a dependency) that resolver asks DNS without threads, so
+    lookups that hang (a resolver timing out, five seconds a try) cannot fill the event
+    loop's default executor, where the CPU stages and story matching run."""
 
     def __init__(self, policy: AddressPolicy) -> None:
         self._policy = policy
