@@ -287,7 +287,9 @@ Notes:
   bodies, one after another, with no I/O. The pipeline turns feedparser's sanitising off,
   since clean.py reduces every piece of markup to plain text itself.
 - All feeds sit on one loopback host, so the fetcher runs with 16 connections per host
-  (2 in production, where feeds live on different hosts).
+  (2 in production, where feeds live on different hosts). Kept teasers' article pages are
+  asked of the same host and answer 404: the poll pays for those requests, not for
+  extracting articles.
 - The stage times are each CPU stage alone in one thread. In worker threads they overlap
   with I/O but share one interpreter (the GIL), so their sum bounds the poll from below; in
   worker processes (--processes) they run beside the stores, on the other core.
