@@ -11,7 +11,7 @@ The item texts are the titles and leads of the labeled dev items (read in place 
 ../shared/data, never copied; a small built-in vocabulary when it is absent), wrapped in HTML
 paragraphs as feeds carry them. All 200 feeds live on one loopback host, so the fetcher is
 given 16 connections per host: real feeds are spread over many hosts. The kept items whose
-text is a teaser make the poll ask for their article pages, on the same loopback host, which
+text is a teaser make the poll ask for their article pages, on the same loopback site, which
 answers 404: the figure counts those requests but not article extraction. (Before
 2026-11-29 these pages were on outside names, whose failing lookups stalled the poll by
 seconds at random and made every figure before then noisy and too high.)
@@ -115,7 +115,8 @@ def _texts() -> list[tuple[str, str]]:
     return texts or FALLBACK
 
 
-def _bodies(feeds: int, per_feed: int, rng: random.Random) -> list[bytes]:
+def _bodies(feeds: int, per_feed: int, rng: random.Random, site: str) -> list[bytes]:
+    """The feeds' bodies; their items link to pages of `site`, the loopback fake site."""
     texts = _texts()
     now = time.time()
     bodies = []
@@ -126,13 +127,12 @@ def _bodies(feeds: int, per_feed: int, rng: random.Random) -> list[bytes]:
             paragraphs = "".join(f"<p>{part}</p>" for part in summary.split(". ") if part)
             entries.append(FeedEntry(
                 title=title, text=paragraphs or title,
-                # Relative: joined with the feed's loopback address, so that the article
-                # pages the poll asks for its kept teasers are the fake site's (404), never
-                # a lookup of an outside name.
-                link=f"/news/{feed}/{n}", guid=f"f{feed}-{n}",
+                # On the loopback site, so that the article pages the poll asks for its
+                # kept teasers are the fake site's (404), never a lookup of an outside name.
+                link=f"{site}/news/{feed}/{n}", guid=f"f{feed}-{n}",
                 published=now - (feed * per_feed + n) * 60,
             ))
-        bodies.append(rss_document(f"Feed {feed}", entries, link=f"https://site{feed}.example.kz/"))
+        bodies.append(rss_document(f"Feed {feed}", entries, link=f"{site}/"))
     return bodies
 
 
@@ -215,7 +215,6 @@ async def _workers(classifier: Classifier, processes: int) -> AsyncIterator[
 
 
 async def _measure(feeds: int, per_feed: int, processes: int) -> Figures:
-    bodies = _bodies(feeds, per_feed, random.Random(2))
     classifier = Classifier.load()
     story_timer = _StoryTimer()
     pipeline.assign_stories = story_timer
@@ -225,6 +224,7 @@ async def _measure(feeds: int, per_feed: int, processes: int) -> Figures:
             async with FeedServer() as server, Fetcher(
                 allow_private=True, concurrency=16, per_host=16
             ) as fetcher, _workers(classifier, processes) as (workers, start_seconds):
+                bodies = _bodies(feeds, per_feed, random.Random(2), server.url("").rstrip("/"))
                 for number, body in enumerate(bodies):
                     server.set_feed(f"/feed/{number}.xml", body)
                     await archive.sources.add(server.url(f"/feed/{number}.xml"))

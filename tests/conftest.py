@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
 
+from feeds import netguard
 from feeds.archive import Archive, connect_archive
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -51,3 +55,30 @@ async def wait_for(
         if time.monotonic() > give_up_at:
             raise AssertionError(f"condition not met within {deadline} s")
         await asyncio.sleep(interval)
+
+
+class _LocalResolver(AbstractResolver):
+    """Name resolution that never leaves the machine: `localhost` goes to the real resolver
+    (it is in /etc/hosts), every other name is unknown, as a missing domain is. Fixture
+    feeds link to pages on made-up outside names, which the poll asks for when it expands
+    teasers; CI may have no DNS to ask, and a resolver that does not answer stalls a lookup
+    for seconds."""
+
+    def __init__(self) -> None:
+        self._real = DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        if host.rstrip(".").lower() == "localhost":
+            return await self._real.resolve(host, port, family)
+        raise OSError(f"{host}: Domain name not found (tests resolve no outside names)")
+
+    async def close(self) -> None:
+        await self._real.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every fetcher a test starts resolves names with `_LocalResolver`."""
+    monkeypatch.setattr(netguard, "DefaultResolver", _LocalResolver)
