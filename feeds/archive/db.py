@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -25,6 +26,42 @@ BUSY_TIMEOUT_MS = 10_000
 
 class ArchiveError(RuntimeError):
     """The archive cannot be used (FTS5 missing, file unreadable, migration failed)."""
+
+
+class Rows:
+    """The rows of a finished statement, read as from a cursor."""
+
+    def __init__(self, rows: list[sqlite3.Row]) -> None:
+        self._rows = rows
+        self._next = 0
+
+    async def fetchone(self) -> sqlite3.Row | None:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    async def fetchall(self) -> list[sqlite3.Row]:
+        rest = self._rows[self._next:]
+        self._next = len(self._rows)
+        return rest
+
+
+class Reader:
+    """The reading connection, one whole statement at a time.
+
+    `execute` runs its statement to the end in one call on the database thread and hands
+    back the rows. A statement with rows left to read keeps its connection inside the read
+    it began, and every other read on that connection then answers from before the commits
+    since (a subscriber's new settings, an alert just removed). Whole statements leave no
+    read open across an await, so every read sees every commit before it.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, parameters: Iterable[Any] = ()) -> Rows:
+        return Rows(list(await self._conn.execute_fetchall(sql, parameters)))
 
 
 async def _configure(conn: aiosqlite.Connection) -> None:
@@ -96,10 +133,11 @@ class Database:
         self._reader = self._writer = None
 
     @property
-    def reader(self) -> aiosqlite.Connection:
+    def reader(self) -> Reader:
+        """The read connection (see `Reader`), for reads outside a transaction."""
         if self._reader is None:
             raise ArchiveError("the archive is closed")
-        return self._reader
+        return Reader(self._reader)
 
     @property
     def writer(self) -> aiosqlite.Connection:

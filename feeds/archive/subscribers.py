@@ -14,7 +14,7 @@ from typing import Any
 
 import aiosqlite
 
-from feeds.archive.db import Database
+from feeds.archive.db import Database, Reader
 
 MODES: tuple[str, ...] = ("instant", "daily", "weekly", "off")
 
@@ -68,11 +68,11 @@ def _subscriber(row: aiosqlite.Row, watch_words: list[str] | None = None) -> Sub
     return Subscriber(**data, watch_words=watch_words or [])
 
 
-async def _read_subscriber(conn: aiosqlite.Connection, chat_id: int) -> Subscriber | None:
-    """The chat's subscription with its watch words, read on `conn`. What a store method
-    has just written is read back on the writing connection, inside its transaction: the
-    reading connection may still be in a read begun before the commit (another request's
-    statement not yet finished) and would answer from before it."""
+async def _read_subscriber(conn: aiosqlite.Connection | Reader, chat_id: int,
+                           ) -> Subscriber | None:
+    """The chat's subscription with its watch words, read on `conn`: the reading
+    connection, or the writing one inside the transaction of a store method that answers
+    with what it has just written (that write, whatever another request writes next)."""
     cursor = await conn.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE chat_id = ?", (chat_id,))
     row = await cursor.fetchone()
     if row is None:
