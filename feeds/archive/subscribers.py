@@ -77,10 +77,15 @@ async def _read_subscriber(conn: aiosqlite.Connection | Reader, chat_id: int,
     row = await cursor.fetchone()
     if row is None:
         return None
+    return _subscriber(row, [word.phrase for word in await _read_watch_words(conn, chat_id)])
+
+
+async def _read_watch_words(conn: aiosqlite.Connection | Reader, chat_id: int,
+                            ) -> list[WatchWord]:
     cursor = await conn.execute(
-        "SELECT phrase FROM watch_words WHERE chat_id = ? ORDER BY id", (chat_id,)
+        "SELECT id, chat_id, phrase FROM watch_words WHERE chat_id = ? ORDER BY id", (chat_id,)
     )
-    return _subscriber(row, [word[0] for word in await cursor.fetchall()])
+    return [WatchWord(row[0], row[1], row[2]) for row in await cursor.fetchall()]
 
 
 class SubscriberStore:
@@ -218,11 +223,7 @@ class SubscriberStore:
         return cursor.rowcount == 1
 
     async def watch_words(self, chat_id: int) -> list[WatchWord]:
-        cursor = await self._db.reader.execute(
-            "SELECT id, chat_id, phrase FROM watch_words WHERE chat_id = ? ORDER BY id",
-            (chat_id,),
-        )
-        return [WatchWord(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+        return await _read_watch_words(self._db.reader, chat_id)
 
     async def remove_watch(self, chat_id: int, watch_id: int) -> bool:
         """Remove one watch phrase of this chat (an id of another chat removes nothing)."""
