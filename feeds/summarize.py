@@ -126,11 +126,10 @@ def _is_question(text: str) -> bool:
     return text.rstrip("»\"”)").endswith("?")
 
 
-def _candidates(title: str, text: str, language: str,
+def _candidates(title: str, title_stems: set[str], text: str, language: str,
                 known: dict[str, str] | None) -> list[_Candidate]:
     rules = boilerplate.load()
     title_norm = normalize(title).strip()
-    title_stems = set(content_stems(title, language, known))
     found: list[_Candidate] = []
     sentences = split_sentences(_body(text, rules))
     for sentence in sentences:
@@ -159,10 +158,10 @@ def summarize(title: str, text: str, language: str, matched: Sequence[str] = (),
     """
     if not text or not text.strip():
         return None
-    candidates = _candidates(title, text, language, known)
+    title_stems = set(content_stems(title, language, known))
+    candidates = _candidates(title, title_stems, text, language, known)
     if not candidates:
         return None
-    title_stems = set(content_stems(title, language, known))
     matched_stems = {s for term in matched for s in content_stems(term, language, known)}
     for rank, candidate in enumerate(candidates):
         candidate.score = _score(candidate, rank, title_stems, matched_stems)
