@@ -31,8 +31,8 @@ SAME_STORY_SPECIFIC = 0.2  # Jaccard of headline and lead, generic words left ou
 SAME_STORY_CERTAIN = 0.5  # this much overall overlap is one story whatever the words
 DUPLICATE_OVERLAP = 0.8  # one source's items merge only when they are near-copies
 INDEX_TERMS = 24
-"""Words per item in the archive's word index: enough to find a twin, few enough to keep
-each lookup to a couple of dozen short index ranges."""
+"""Words per item in the story word index: enough to find a twin, few enough to keep
+each lookup to a couple of dozen postings lists."""
 
 # The vocabulary of civic and official news: shared by items about different events, so
 # it proves nothing about two items being the same event.
@@ -129,10 +129,22 @@ def index_terms(fp: Fingerprint) -> list[str]:
     """The words an item is found by when a new item looks for its twins: its specific
     words without figures (years and counts are everywhere), the headline's first, then
     the lead's longest (long stems are the rarer ones), at most `INDEX_TERMS`."""
-    words = fp.narrow
-    title = sorted(w for w in words & fp.title if not w.isdigit())
-    lead = sorted((w for w in words - fp.title if not w.isdigit()), key=lambda w: (-len(w), w))
-    return (title + lead)[:INDEX_TERMS]
+    return _index_terms(fp.narrow & fp.title, fp.narrow - fp.title)
+
+
+def stored_index_terms(title: str, lead: str) -> list[str]:
+    """`index_terms` of a fingerprint as the archive keeps it (`Fingerprint.encode`), read
+    without building the fingerprint: the word index is made from these on loading a day."""
+    generic = _generic_stems()
+    return _index_terms([word for word in title.split() if word not in generic],
+                        [word for word in lead.split() if word not in generic])
+
+
+def _index_terms(headline: Iterable[str], lead: Iterable[str]) -> list[str]:
+    """`index_terms` from the specific words of the headline and those of the lead only."""
+    first = sorted(word for word in headline if not word.isdigit())
+    rest = sorted((word for word in lead if not word.isdigit()), key=lambda w: (-len(w), w))
+    return (first + rest)[:INDEX_TERMS]
 
 
 def _overlap(a: Fingerprint, words: Collection[str], specific_count: int,

@@ -3,10 +3,10 @@
 `assign_stories` runs inside a feed refresh's transaction, after the new items were
 inserted: each item joins the story of the most similar item published within 48 hours
 around it (feeds/stories.py decides what "similar" is), or starts a story of its own. The
-items compared are found through an inverted index of specific words keyed by day
-(`story_terms`): the items of those days that share its words, a word common on a day
-left out there, so that what one item reads is bounded however busy the day. The days a
-refresh reads are kept in memory between refreshes (feeds/archive/story_index.py).
+items compared are found through an inverted index of specific words keyed by day: the
+items of those days that share its words, a word common on a day left out there, so that
+what one item reads is bounded however busy the day. The index is made from the items'
+fingerprints and held in memory (feeds/archive/story_index.py).
 """
 
 from __future__ import annotations
@@ -47,8 +47,9 @@ class Story:
 
 DAY_SECONDS = 86_400
 TERMS_KEPT_DAYS = 14
-"""Days of the inverted index kept behind the newest item: older items still keep their
-stories, but an item published that long before its arrival starts a story of its own."""
+"""Days of the word index searched behind today: older items keep their stories, but an
+item published that long before its arrival starts a story of its own (so that a late
+import of old news does not read weeks of the archive into memory)."""
 CANDIDATES_PER_ITEM = 20
 """Items compared in full with a new item: those sharing the most specific words. With
 common words left out the one it joins ranks among the first five almost always (in the
@@ -139,7 +140,7 @@ def _plan(stored: list[Item], fingerprints: list[Fingerprint], ranked: list[list
 
 
 def _postings(stored: list[Item], terms: list[list[str]]) -> list[tuple[int, str, int]]:
-    """The word index's new rows: (day, word, item) for each item's index words."""
+    """The word index's new postings: (day, word, item) for each item's index words."""
     return [
         (_day(item.published_at), term, item.id)
         for item, item_terms in zip(stored, terms, strict=True) if item.id is not None
@@ -148,10 +149,9 @@ def _postings(stored: list[Item], terms: list[list[str]]) -> list[tuple[int, str
 
 
 async def _write(conn: aiosqlite.Connection, stored: list[Item],
-                 fingerprints: list[Fingerprint], postings: list[tuple[int, str, int]],
-                 plan: _Plan) -> None:
+                 fingerprints: list[Fingerprint], plan: _Plan) -> None:
     """Store the plan: new stories first, then what joining them changes, then each item's
-    story, fingerprint and index words."""
+    story and fingerprint."""
     await conn.executemany(
         "INSERT INTO stories(id, representative_id, first_published_at, last_published_at,"
         " fingerprint) VALUES (?, ?, ?, ?, ?)",
@@ -183,9 +183,6 @@ async def _write(conn: aiosqlite.Connection, stored: list[Item],
             for item, story_id, fp in zip(stored, plan.story_ids, fingerprints, strict=True)
         ],
     )
-    await conn.executemany(
-        "INSERT OR IGNORE INTO story_terms(day, term, item_id) VALUES (?,?,?)", postings
-    )
 
 
 def item_fingerprints(items: Sequence[Item]) -> list[Fingerprint]:
@@ -203,11 +200,11 @@ async def assign_stories(conn: aiosqlite.Connection, items: list[Item],
     with itself as the representative. Sets `item.story_id`. `fingerprints`, when given,
     are the items' own (`item_fingerprints`, computed before the transaction); else they
     are computed here in a worker thread. `index` is the archive's word index in memory
-    (`Archive.story_index`); without it the index is read from SQLite alone. The items are
-    matched one after another (each sees the ones before it) but read and written in a
-    few statements per batch; each item reads a bounded part of the word index
-    (`COMMON_TERM_ITEMS`) and is compared with at most `CANDIDATES_PER_ITEM` others,
-    whatever the archive's size.
+    (`Archive.story_index`); without it the index is made afresh from the fingerprints in
+    SQLite. The items are matched one after another (each sees the ones before it) but
+    read and written in a few statements per batch; each item reads a bounded part of the
+    word index (`COMMON_TERM_ITEMS`) and is compared with at most `CANDIDATES_PER_ITEM`
+    others, whatever the archive's size.
     """
     if fingerprints is None:
         fingerprints = await asyncio.to_thread(item_fingerprints, items)
@@ -220,8 +217,10 @@ async def assign_stories(conn: aiosqlite.Connection, items: list[Item],
     stored = [item for item, _ in pairs]
     prints = [fp for _, fp in pairs]
     terms = [index_terms(fp) for fp in prints]
+    searched_from = _day(time.time()) - TERMS_KEPT_DAYS
     archived = await index.days(conn, {
-        day for item in stored for day in _window_days(item.published_at)})
+        day for item in stored for day in _window_days(item.published_at)
+        if day >= searched_from})
     ranked = await asyncio.to_thread(_rank, stored, terms, archived)
     new = {item.id for item in stored}
     members = await index.members(
@@ -233,14 +232,11 @@ async def assign_stories(conn: aiosqlite.Connection, items: list[Item],
     # largest id plus one): the write lock keeps anyone else from inserting meanwhile.
     plan = await asyncio.to_thread(_plan, stored, prints, ranked, members, int(row[0]))
     postings = _postings(stored, terms)
-    await _write(conn, stored, prints, postings, plan)
+    await _write(conn, stored, prints, plan)
     for item, story_id in zip(stored, plan.story_ids, strict=True):
         item.story_id = story_id
-    newest = min(max(item.published_at for item in stored), time.time())
-    pruned_before = _day(newest) - TERMS_KEPT_DAYS
-    await conn.execute("DELETE FROM story_terms WHERE day < ?", (pruned_before,))
     index.remember(postings, [members[item.id] for item in stored if item.id is not None],
-                   pruned_before)
+                   searched_from)
 
 
 class StoryStore:

@@ -1,14 +1,15 @@
-"""The recent days of the story word index, and the fingerprints it leads to, in memory.
+"""The story word index of recent days, and the fingerprints it leads to, in memory.
 
 Each refresh looks its items' words up on the days around them and compares the items with
-what it finds (feeds/archive/stories.py). Read from SQLite, that is thousands of index
-seeks and hundreds of fingerprints a feed, the same ones again for the next feed of the
-same days: most of a large poll's store time. So the writer keeps the days it reads: each
-day's postings (a word's first `COMMON_TERM_ITEMS` + 1 items, enough to tell a common word)
-and the fingerprints of the items read (`Member`: a tuple of interned words, some 0.5 KB).
+what it finds (feeds/archive/stories.py). The index is not a table: a day of it is made
+from the fingerprints of the day's items (`story_fingerprints`, whose words are all it
+needs) the first time a refresh needs that day, and the writer keeps it: each word's first
+`COMMON_TERM_ITEMS` + 1 items (enough to tell a common word), and the day's fingerprints as
+`Member`s (a tuple of interned words, some 0.5 KB). Keeping it in SQLite cost ~24 rows an
+item on every refresh, most of what a refresh wrote, to be read back only into this.
 
 SQLite stays the record, and a day in memory holds exactly what SQLite holds:
-- a day is loaded whole the first time a refresh needs it, and at most `DAYS_KEPT` days are
+- a day is made whole the first time a refresh needs it, and at most `DAYS_KEPT` days are
   kept (the least recently used go);
 - what a transaction adds is taken in only once it commits (`Database.after_commit`);
 - when another connection has written to the archive (`PRAGMA data_version` moved: another
@@ -19,15 +20,18 @@ SQLite stays the record, and a day in memory holds exactly what SQLite holds:
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
 
 import aiosqlite
 
 from feeds.archive.db import Database
-from feeds.stories import Member
+from feeds.stories import Member, stored_index_terms
 
 COMMON_TERM_ITEMS = 32
 """A word indexed for more items than this on one day is common that day, as generic as
@@ -39,6 +43,7 @@ bench, 1,440 items a day, 16 already lost a few merges of different texts; 32 no
 DAYS_KEPT = 8
 """Days held in memory: the five days around a refresh's items, and some to spare for a
 poll whose feeds reach a few days further back. At 1,500 items a day, about 2 MB a day."""
+DAY_SECONDS = 86_400
 
 DayWords = dict[int, dict[str, list[int]]]
 """Days of the word index: day -> word -> its first items (COMMON_TERM_ITEMS + 1 at
@@ -48,7 +53,7 @@ most: a word with more is common that day), in ascending order."""
 @dataclass(slots=True)
 class _Day:
     words: dict[str, list[int]]  # word -> its first COMMON_TERM_ITEMS + 1 items, ascending
-    members: dict[int, Member] = field(default_factory=dict)  # those read so far
+    members: dict[int, Member] = field(default_factory=dict)  # the day's items
 
 
 class StoryIndex:
@@ -87,7 +92,7 @@ class StoryIndex:
         for number in sorted(wanted):
             day = self._days.get(number)
             if day is None:
-                day = self._days[number] = _Day(await _read_day(conn, number))
+                day = self._days[number] = await _read_day(conn, number)
             self._days.move_to_end(number)
             found[number] = day.words
         self._trim()
@@ -118,18 +123,18 @@ class StoryIndex:
         return members
 
     def remember(self, postings: list[tuple[int, str, int]], members: list[Member],
-                 pruned_before: int) -> None:
+                 searched_from: int) -> None:
         """Take in what the open transaction wrote: index `postings` (day, word, item) in
-        ascending item order, the new items as `members`, and the days before
-        `pruned_before` deleted; once it commits, and only into the days held (a day not
-        held is read whole when needed)."""
+        ascending item order and the new items as `members`, and drop the days before
+        `searched_from`, no longer searched; once it commits, and only into the days held
+        (a day not held is made whole when needed)."""
         if self._db is None:
             return
-        self._db.after_commit(lambda: self._take(postings, members, pruned_before))
+        self._db.after_commit(lambda: self._take(postings, members, searched_from))
 
     def _take(self, postings: list[tuple[int, str, int]], members: list[Member],
-              pruned_before: int) -> None:
-        for day_number in [day for day in self._days if day < pruned_before]:
+              searched_from: int) -> None:
+        for day_number in [day for day in self._days if day < searched_from]:
             del self._days[day_number]
         for day_number, word, item_id in postings:
             day = self._days.get(day_number)
@@ -152,27 +157,35 @@ class StoryIndex:
 
 
 def _day(timestamp: float) -> int:
-    return int(timestamp // 86_400)
+    return int(timestamp // DAY_SECONDS)
 
 
-async def _read_day(conn: aiosqlite.Connection, day: int) -> dict[str, list[int]]:
-    """One day of the word index: each word's first COMMON_TERM_ITEMS + 1 items."""
-    # One row back (a statement's every row costs a trip through the interpreter lock,
-    # which the CPU stages may hold): word, then its items, all space-separated.
-    cursor = await conn.execute(
-        "SELECT group_concat(term || ' ' || ids, ' ') FROM ("
-        " SELECT term, group_concat(item_id) AS ids FROM ("
-        "  SELECT term, item_id FROM story_terms WHERE day = ? ORDER BY term, item_id)"
-        " GROUP BY term)",
-        (day,),
+async def _read_day(conn: aiosqlite.Connection, day: int) -> _Day:
+    """One day of the word index, made from the fingerprints of the day's items."""
+    cursor = await conn.execute(  # one row back (see _read_members)
+        "SELECT json_group_array(json_array(item_id, story_id, source_id, published_at,"
+        " title, lead)) FROM story_fingerprints"
+        " WHERE published_at >= ? AND published_at < ?",
+        (day * DAY_SECONDS, (day + 1) * DAY_SECONDS),
     )
     row = await cursor.fetchone()
     assert row is not None
-    found = (row[0] or "").split()
-    return {
-        word: list(map(int, ids.split(",")[:COMMON_TERM_ITEMS + 1]))
-        for word, ids in zip(found[::2], found[1::2], strict=True)
-    }
+    # A busy day is a thousand fingerprints or more: CPU work, off the event loop.
+    return await asyncio.to_thread(_make_day, json.loads(row[0]))
+
+
+def _make_day(rows: list[list[Any]]) -> _Day:
+    """The day's index from its fingerprint rows (item, story, source, published, title,
+    lead): each word's items in ascending order, as `StoryIndex._take` adds them."""
+    day = _Day({})
+    for fields in sorted(rows, key=itemgetter(0)):
+        member = Member.decode(*fields)
+        day.members[member.item_id] = member
+        for word in stored_index_terms(fields[4], fields[5]):
+            found = day.words.setdefault(word, [])
+            if len(found) <= COMMON_TERM_ITEMS:
+                found.append(member.item_id)
+    return day
 
 
 async def _existing(conn: aiosqlite.Connection, item_ids: list[int]) -> set[int]:
@@ -189,7 +202,9 @@ async def _existing(conn: aiosqlite.Connection, item_ids: list[int]) -> set[int]
 async def _read_members(conn: aiosqlite.Connection, item_ids: list[int]) -> list[Member]:
     if not item_ids:
         return []
-    cursor = await conn.execute(  # one row back (see _read_day)
+    # One row back: a statement's every row costs a trip through the interpreter lock,
+    # which the CPU stages may hold.
+    cursor = await conn.execute(
         "SELECT json_group_array(json_array(item_id, story_id, source_id, published_at,"
         " title, lead)) FROM story_fingerprints"
         " WHERE item_id IN (SELECT value FROM json_each(?))",

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from feeds.archive import Archive, stories
 from feeds.archive.story_index import COMMON_TERM_ITEMS, DayWords, StoryIndex
 from feeds.models import Item
+from feeds.stories import Fingerprint, fingerprint, index_terms, stored_index_terms
 
 DAY = 20_000  # a day number: items published at noon of it see the two days either side
 WORDS = ["центр", "караганд", "ресурсн", "тариф", "минздрав"]
@@ -68,6 +69,23 @@ def test_a_batch_ranks_as_one_item_at_a_time(archive: list[tuple[int, set[str]]]
     assert ranked == expected
 
 
+async def _store_fingerprints(archive: Archive, headlines: list[tuple[int, str]]) -> None:
+    """Items with fingerprints as the store leaves them: one per (day, headline stems),
+    all in one story, ids in the order given."""
+    async with archive.db.transaction() as conn:
+        await conn.execute("INSERT INTO sources(id, url, added_at) VALUES (1, 'https://e.kz', 0)")
+        await conn.execute("INSERT INTO stories(id, representative_id, first_published_at,"
+                           " last_published_at) VALUES (1, 1, 0, 0)")
+        for number, (day, title) in enumerate(headlines, start=1):
+            published = day * 86_400 + 43_200
+            await conn.execute(
+                "INSERT INTO items(id, source_id, guid, published_at, fetched_at, content_hash,"
+                " story_id) VALUES (?, 1, ?, ?, 0, '', 1)", (number, f"g{number}", published))
+            await conn.execute(
+                "INSERT INTO story_fingerprints(item_id, story_id, source_id, published_at,"
+                " title, lead) VALUES (?, 1, 1, ?, ?, '')", (number, published, title))
+
+
 @pytest.mark.parametrize(("indexed", "common"), [(0, False), (1, False), (32, False),
                                                   (33, True), (500, True)])
 async def test_reading_a_word_stops_when_it_is_common(archive: Archive, indexed: int,
@@ -75,13 +93,39 @@ async def test_reading_a_word_stops_when_it_is_common(archive: Archive, indexed:
     """A (day, word) is read with at most COMMON_TERM_ITEMS + 1 of its items: more than
     COMMON_TERM_ITEMS marks it common; fewer are all of them."""
     assert COMMON_TERM_ITEMS == 32
+    await _store_fingerprints(archive, [(DAY, "центр")] * indexed + [(DAY + 1, "центр")])
     async with archive.db.transaction() as conn:
-        await conn.executemany(
-            "INSERT INTO story_terms(day, term, item_id) VALUES (?, ?, ?)",
-            [(DAY, "центр", n) for n in range(indexed)] + [(DAY + 1, "центр", 9_999)],
-        )
         read = await StoryIndex().days(conn, {DAY, DAY + 2})
     assert read[DAY + 2] == {}
     found = read[DAY].get("центр", [])
-    assert found == list(range(min(indexed, COMMON_TERM_ITEMS + 1)))
+    assert found == list(range(1, min(indexed, COMMON_TERM_ITEMS + 1) + 1))
     assert (len(found) > COMMON_TERM_ITEMS) is common
+
+
+async def test_a_day_is_made_from_the_fingerprints_as_the_store_indexed_them(
+        archive: Archive) -> None:
+    """The words a day's index is made of are the items' `index_terms`: generic words and
+    figures left out, the headline's first, then the lead's longest."""
+    async with archive.db.transaction() as conn:
+        await conn.execute("INSERT INTO sources(id, url, added_at) VALUES (1, 'https://e.kz', 0)")
+        await conn.execute("INSERT INTO stories(id, representative_id, first_published_at,"
+                           " last_published_at) VALUES (1, 1, 0, 0)")
+        await conn.execute(
+            "INSERT INTO items(id, source_id, guid, published_at, fetched_at, content_hash,"
+            " story_id) VALUES (7, 1, 'g', ?, 0, '', 1)", (DAY * 86_400,))
+        fp = fingerprint("Ресурсный центр Караганды открыл 2025 год",
+                         "Министерство здравоохранения и тарифы обсуждали в центре.", "ru")
+        await conn.execute(
+            "INSERT INTO story_fingerprints(item_id, story_id, source_id, published_at,"
+            " title, lead) VALUES (7, 1, 1, ?, ?, ?)", (DAY * 86_400, *fp.encode()))
+        read = await StoryIndex().days(conn, {DAY})
+    assert index_terms(fp)
+    assert read[DAY] == {word: [7] for word in index_terms(fp)}
+
+
+@given(title=st.lists(st.sampled_from([*WORDS, "2025", "президент", "суд"]), max_size=8),
+       lead=st.lists(st.sampled_from([*WORDS, "12", "министерств", "областн"]), max_size=12))
+def test_stored_index_terms_are_the_fingerprints(title: list[str], lead: list[str]) -> None:
+    """`stored_index_terms` of an encoded fingerprint: `index_terms` of the fingerprint."""
+    fp = Fingerprint(title=frozenset(title), words=frozenset(title) | frozenset(lead))
+    assert stored_index_terms(*fp.encode()) == index_terms(fp)
