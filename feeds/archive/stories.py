@@ -46,7 +46,7 @@ class Story:
 
 
 DAY_SECONDS = 86_400
-TERMS_KEPT_DAYS = 14
+SEARCHED_DAYS = 14
 """Days of the word index searched behind today: older items keep their stories, but an
 item published that long before its arrival starts a story of its own (so that a late
 import of old news does not read weeks of the archive into memory)."""
@@ -217,7 +217,7 @@ async def assign_stories(conn: aiosqlite.Connection, items: list[Item],
     stored = [item for item, _ in pairs]
     prints = [fp for _, fp in pairs]
     terms = [index_terms(fp) for fp in prints]
-    searched_from = _day(time.time()) - TERMS_KEPT_DAYS
+    searched_from = _day(time.time()) - SEARCHED_DAYS
     archived = await index.days(conn, {
         day for item in stored for day in _window_days(item.published_at)
         if day >= searched_from})

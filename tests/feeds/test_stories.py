@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from feeds.archive import Archive, connect_archive, stories
+from feeds.archive import db as db_module
 from feeds.archive.items import insert_new_items
 from feeds.archive.stories import COMMON_TERM_ITEMS, assign_stories
 from feeds.archive.story_index import DayWords, StoryIndex
@@ -242,19 +243,19 @@ async def test_the_twin_is_found_among_many_items_of_the_same_days(archive: Arch
 
 
 async def test_old_days_of_the_word_index_are_not_searched(archive: Archive) -> None:
-    """An item published longer than TERMS_KEPT_DAYS ago starts a story of its own, even
+    """An item published longer than SEARCHED_DAYS ago starts a story of its own, even
     beside its twin of that time, and those days are not held in memory; the items keep
     their fingerprints."""
     room = _Newsroom(archive)
     first_outlet, second_outlet = await room.source("first"), await room.source("second")
-    days_ago = stories.TERMS_KEPT_DAYS + 26
+    days_ago = stories.SEARCHED_DAYS + 26
     old = await room.publish(first_outlet, CENTRE_A, hours_ago=24 * days_ago)
     old_twin = await room.publish(second_outlet, CENTRE_B, hours_ago=24 * days_ago - 1)
     recent = await room.publish(first_outlet, CENTRE_A, hours_ago=20)
     recent_twin = await room.publish(second_outlet, CENTRE_B, hours_ago=1)
     assert old.story_id != old_twin.story_id
     assert recent.story_id == recent_twin.story_id  # the same pair, within the days searched
-    searched_from = int(room.now // 86_400) - stories.TERMS_KEPT_DAYS
+    searched_from = int(room.now // 86_400) - stories.SEARCHED_DAYS
     assert archive.story_index.held_days
     assert min(archive.story_index.held_days) >= searched_from
     cursor = await archive.db.reader.execute("SELECT COUNT(*) FROM story_fingerprints")
@@ -422,3 +423,34 @@ def _item(source_id: int, story: tuple[str, str], published_at: float) -> Item:
                 canonical_url="https://n.example.kz/lost", title=title, text=text,
                 language="ru", published_at=published_at, fetched_at=published_at,
                 content_hash="lost", verdict=Verdict(relevant=True, score=1.0))
+
+
+async def test_an_archive_from_before_the_index_in_memory_keeps_its_stories(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An archive written with the word index as a table (migrations up to 0011), opened by
+    this version: migration 0012 drops the table, and a new item still joins the story of
+    an item stored before, found through the fingerprints alone."""
+    every_migration = db_module._migration_files()
+    monkeypatch.setattr(db_module, "_migration_files",
+                        lambda: [m for m in every_migration if m[0] < 12])
+    path = tmp_path / "archive.db"
+    old = await connect_archive(path)
+    try:
+        room = _Newsroom(old)
+        first_outlet = await room.source("first")
+        await room.source("second")
+        original = await room.publish(first_outlet, CENTRE_A, hours_ago=20)
+    finally:
+        await old.close()
+    monkeypatch.undo()
+    archive = await connect_archive(path)
+    try:
+        tables = await archive.db.reader.execute(
+            "SELECT name FROM sqlite_master WHERE name = 'story_terms'")
+        assert await tables.fetchall() == []
+        room = _Newsroom(archive)
+        room.count = 1  # the guids go on from the first archive's
+        twin = await room.publish(2, CENTRE_B, hours_ago=1)
+        assert twin.story_id == original.story_id
+    finally:
+        await archive.close()
