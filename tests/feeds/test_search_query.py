@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.archive import Archive, connect_archive
-from feeds.archive import db as db_module
 from feeds.archive.items import insert_new_items
 from feeds.models import Item
 from feeds.search import MARK_END, MARK_START, build_match, marked_to_html
 from feeds.textnorm import stem_text
+from tests.feeds.old_archive import archive_before
 
 HOSTILE = ['"', "*", "AND(", "NEAR", "NEAR(a b)", "-x", "{title}", "", "   ", "x" * 5000,
            "title:закон", "a OR", "NOT", "(", ")", "^", "\x00", "\u200b\u202e", "'; DROP TABLE items;--",
@@ -85,25 +85,18 @@ def test_marked_snippet_is_escaped_before_highlighting() -> None:
 
 
 async def test_an_archive_from_before_the_stems_only_index_keeps_finding_its_items(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     # An archive written with the first index (migrations up to 0010), then opened by this
     # version: migration 0011 rebuilds the index from the items already stored.
-    every_migration = db_module._migration_files()
-    monkeypatch.setattr(db_module, "_migration_files",
-                        lambda: [m for m in every_migration if m[0] < 11])
     path = tmp_path / "archive.db"
-    old = await connect_archive(path)
-    try:
+    async with archive_before(path, 11) as old:
         source, _ = await old.sources.add("https://example.kz/rss")
         items = [_item(source.id, 1, "Совет по взаимодействию с НПО",
                        "Заседание некоммерческих организаций прошло в Астане.", "ru")]
         async with old.db.transaction() as conn:
             await insert_new_items(conn, items, [(stem_text(i.title, i.language),
                                                   stem_text(i.text, i.language)) for i in items])
-    finally:
-        await old.close()
-    monkeypatch.undo()
     archive = await connect_archive(path)
     try:
         rows = await archive.db.reader.execute("SELECT name FROM pragma_table_info('items_fts')")

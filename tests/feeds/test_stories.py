@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from feeds.archive import Archive, connect_archive, stories
-from feeds.archive import db as db_module
 from feeds.archive.items import insert_new_items
 from feeds.archive.stories import COMMON_TERM_ITEMS, assign_stories
 from feeds.archive.story_index import DayWords, StoryIndex
 from feeds.models import Item, Verdict
 from feeds.stories import STORY_WINDOW_SECONDS, fingerprint, same_story
 from feeds.textnorm import stem_text
+from tests.feeds.old_archive import archive_before
 
 # Written for these tests: one event told by two outlets, and look-alike other events.
 CENTRE_A = (
@@ -426,23 +426,16 @@ def _item(source_id: int, story: tuple[str, str], published_at: float) -> Item:
 
 
 async def test_an_archive_from_before_the_index_in_memory_keeps_its_stories(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path) -> None:
     """An archive written with the word index as a table (migrations up to 0011), opened by
     this version: migration 0012 drops the table, and a new item still joins the story of
     an item stored before, found through the fingerprints alone."""
-    every_migration = db_module._migration_files()
-    monkeypatch.setattr(db_module, "_migration_files",
-                        lambda: [m for m in every_migration if m[0] < 12])
     path = tmp_path / "archive.db"
-    old = await connect_archive(path)
-    try:
+    async with archive_before(path, 12) as old:
         room = _Newsroom(old)
         first_outlet = await room.source("first")
         await room.source("second")
         original = await room.publish(first_outlet, CENTRE_A, hours_ago=20)
-    finally:
-        await old.close()
-    monkeypatch.undo()
     archive = await connect_archive(path)
     try:
         tables = await archive.db.reader.execute(
