@@ -21,7 +21,13 @@ from operator import itemgetter
 import aiosqlite
 
 from feeds.archive.db import Database
-from feeds.archive.story_index import COMMON_TERM_ITEMS, DayWords, StoryIndex, json_list
+from feeds.archive.story_index import (
+    COMMON_TERM_ITEMS,
+    DayWords,
+    StoryIndex,
+    day_of,
+    json_list,
+)
 from feeds.models import Item
 from feeds.stories import (
     STORY_WINDOW_SECONDS,
@@ -45,7 +51,6 @@ class Story:
     sources: list[str]  # feed titles of its items, the representative's first, no repeats
 
 
-DAY_SECONDS = 86_400
 SEARCHED_DAYS = 14
 """Days of the word index searched behind today: older items keep their stories, but an
 item published that long before its arrival starts a story of its own (so that a late
@@ -56,14 +61,10 @@ common words left out the one it joins ranks among the first five almost always 
 ingest bench; 50 gave the same stories of different texts, at twice the reading)."""
 
 
-def _day(timestamp: float) -> int:
-    return int(timestamp // DAY_SECONDS)
-
-
 def _window_days(published_at: float) -> range:
     """The days whose items may be one story with an item published at `published_at`."""
-    return range(_day(published_at - STORY_WINDOW_SECONDS),
-                 _day(published_at + STORY_WINDOW_SECONDS) + 1)
+    return range(day_of(published_at - STORY_WINDOW_SECONDS),
+                 day_of(published_at + STORY_WINDOW_SECONDS) + 1)
 
 
 @dataclass(slots=True)
@@ -97,7 +98,7 @@ def _rank(stored: list[Item], terms: list[list[str]], archived: DayWords) -> lis
                 if found and len(found) <= COMMON_TERM_ITEMS:
                     shared += found
         ranked.append(_most_shared(Counter(shared)))
-        own = batch.setdefault(_day(item.published_at), {})
+        own = batch.setdefault(day_of(item.published_at), {})
         for term in item_terms:
             own.setdefault(term, []).append(item.id)
     return ranked
@@ -142,7 +143,7 @@ def _plan(stored: list[Item], fingerprints: list[Fingerprint], ranked: list[list
 def _postings(stored: list[Item], terms: list[list[str]]) -> list[tuple[int, str, int]]:
     """The word index's new postings: (day, word, item) for each item's index words."""
     return [
-        (_day(item.published_at), term, item.id)
+        (day_of(item.published_at), term, item.id)
         for item, item_terms in zip(stored, terms, strict=True) if item.id is not None
         for term in item_terms
     ]
@@ -217,7 +218,7 @@ async def assign_stories(conn: aiosqlite.Connection, items: list[Item],
     stored = [item for item, _ in pairs]
     prints = [fp for _, fp in pairs]
     terms = [index_terms(fp) for fp in prints]
-    searched_from = _day(time.time()) - SEARCHED_DAYS
+    searched_from = day_of(time.time()) - SEARCHED_DAYS
     archived = await index.days(conn, {
         day for item in stored for day in _window_days(item.published_at)
         if day >= searched_from})

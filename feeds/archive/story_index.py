@@ -119,7 +119,7 @@ class StoryIndex:
         read = await _read_members(conn, [item_id for item_id in wanted if item_id not in kept])
         for member in read:
             members[member.item_id] = member
-            day = self._days.get(_day(member.published_at))
+            day = self._days.get(day_of(member.published_at))
             if day is not None:
                 day.members[member.item_id] = member
         return members
@@ -146,7 +146,7 @@ class StoryIndex:
             if len(found) <= COMMON_TERM_ITEMS:
                 found.append(item_id)
         for member in members:
-            day = self._days.get(_day(member.published_at))
+            day = self._days.get(day_of(member.published_at))
             if day is not None:
                 day.members[member.item_id] = member
 
@@ -158,7 +158,8 @@ class StoryIndex:
             self._days.popitem(last=False)
 
 
-def _day(timestamp: float) -> int:
+def day_of(timestamp: float) -> int:
+    """The day number of a moment: whole days since 1970-01-01 UTC, as the index keys days."""
     return int(timestamp // DAY_SECONDS)
 
 
