@@ -69,21 +69,22 @@ def test_a_batch_ranks_as_one_item_at_a_time(archive: list[tuple[int, set[str]]]
     assert ranked == expected
 
 
-async def _store_fingerprints(archive: Archive, headlines: list[tuple[int, str]]) -> None:
-    """Items with fingerprints as the store leaves them: one per (day, headline stems),
-    all in one story, ids in the order given."""
+async def _store_fingerprints(archive: Archive, fingerprints: list[tuple[int, str, str]],
+                              first_id: int = 1) -> None:
+    """Items with fingerprints as the store leaves them: one per (day, headline stems, lead
+    stems), published at noon of its day, all in one story, ids in the order given."""
     async with archive.db.transaction() as conn:
         await conn.execute("INSERT INTO sources(id, url, added_at) VALUES (1, 'https://e.kz', 0)")
         await conn.execute("INSERT INTO stories(id, representative_id, first_published_at,"
                            " last_published_at) VALUES (1, 1, 0, 0)")
-        for number, (day, title) in enumerate(headlines, start=1):
+        for number, (day, title, lead) in enumerate(fingerprints, start=first_id):
             published = day * 86_400 + 43_200
             await conn.execute(
                 "INSERT INTO items(id, source_id, guid, published_at, fetched_at, content_hash,"
                 " story_id) VALUES (?, 1, ?, ?, 0, '', 1)", (number, f"g{number}", published))
             await conn.execute(
                 "INSERT INTO story_fingerprints(item_id, story_id, source_id, published_at,"
-                " title, lead) VALUES (?, 1, 1, ?, ?, '')", (number, published, title))
+                " title, lead) VALUES (?, 1, 1, ?, ?, ?)", (number, published, title, lead))
 
 
 @pytest.mark.parametrize(("indexed", "common"), [(0, False), (1, False), (32, False),
@@ -93,7 +94,8 @@ async def test_reading_a_word_stops_when_it_is_common(archive: Archive, indexed:
     """A (day, word) is read with at most COMMON_TERM_ITEMS + 1 of its items: more than
     COMMON_TERM_ITEMS marks it common; fewer are all of them."""
     assert COMMON_TERM_ITEMS == 32
-    await _store_fingerprints(archive, [(DAY, "центр")] * indexed + [(DAY + 1, "центр")])
+    await _store_fingerprints(archive,
+                              [(DAY, "центр", "")] * indexed + [(DAY + 1, "центр", "")])
     async with archive.db.transaction() as conn:
         read = await StoryIndex().days(conn, {DAY, DAY + 2})
     assert read[DAY + 2] == {}
@@ -106,18 +108,10 @@ async def test_a_day_is_made_from_the_fingerprints_as_the_store_indexed_them(
         archive: Archive) -> None:
     """The words a day's index is made of are the items' `index_terms`: generic words and
     figures left out, the headline's first, then the lead's longest."""
+    fp = fingerprint("Ресурсный центр Караганды открыл 2025 год",
+                     "Министерство здравоохранения и тарифы обсуждали в центре.", "ru")
+    await _store_fingerprints(archive, [(DAY, *fp.encode())], first_id=7)
     async with archive.db.transaction() as conn:
-        await conn.execute("INSERT INTO sources(id, url, added_at) VALUES (1, 'https://e.kz', 0)")
-        await conn.execute("INSERT INTO stories(id, representative_id, first_published_at,"
-                           " last_published_at) VALUES (1, 1, 0, 0)")
-        await conn.execute(
-            "INSERT INTO items(id, source_id, guid, published_at, fetched_at, content_hash,"
-            " story_id) VALUES (7, 1, 'g', ?, 0, '', 1)", (DAY * 86_400,))
-        fp = fingerprint("Ресурсный центр Караганды открыл 2025 год",
-                         "Министерство здравоохранения и тарифы обсуждали в центре.", "ru")
-        await conn.execute(
-            "INSERT INTO story_fingerprints(item_id, story_id, source_id, published_at,"
-            " title, lead) VALUES (7, 1, 1, ?, ?, ?)", (DAY * 86_400, *fp.encode()))
         read = await StoryIndex().days(conn, {DAY})
     assert index_terms(fp)
     assert read[DAY] == {word: [7] for word in index_terms(fp)}
