@@ -93,6 +93,10 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._on_commit: list[Callable[[], None]] | None = None
         """While a transaction is open: what to run once it commits."""
+        self.item_deletions = 0
+        """How many transactions of this process have deleted items (a feed removed with
+        its items): memory that mirrors the items (feeds/archive/story_index.py) drops what
+        it holds when this moves. Another connection's writes move PRAGMA data_version."""
 
     async def open(self) -> None:
         await asyncio.to_thread(self._check_openable)
@@ -170,6 +174,14 @@ class Database:
         if self._on_commit is None:
             raise ArchiveError("after_commit needs an open transaction")
         self._on_commit.append(callback)
+
+    def deletes_items(self) -> None:
+        """Note that the open transaction deletes items: `item_deletions` moves when it
+        commits."""
+        self.after_commit(self._count_item_deletion)
+
+    def _count_item_deletion(self) -> None:
+        self.item_deletions += 1
 
     @staticmethod
     async def _check_fts5(conn: aiosqlite.Connection) -> None:

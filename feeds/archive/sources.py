@@ -79,6 +79,7 @@ class SourceStore:
     async def remove(self, source_id: int) -> bool:
         """Delete a feed and its items."""
         async with self._db.transaction() as conn:
+            self._db.deletes_items()
             cursor = await conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
             return cursor.rowcount == 1
 

@@ -13,9 +13,8 @@ SQLite stays the record, and a day in memory holds exactly what SQLite holds:
   kept (the least recently used go);
 - what a transaction adds is taken in only once it commits (`Database.after_commit`);
 - when another connection has written to the archive (`PRAGMA data_version` moved: another
-  process's poll, say), everything is dropped and read again;
-- an item deleted by this process (a feed removed) is noticed when it is next a candidate:
-  kept fingerprints are checked against the archive's before they are used.
+  process's poll, say), or this process has deleted items (a feed removed with its items:
+  `Database.item_deletions` moved), everything is dropped and read again.
 """
 
 from __future__ import annotations
@@ -70,7 +69,8 @@ class StoryIndex:
         self._db = db
         self._days_kept = days_kept
         self._days: OrderedDict[int, _Day] = OrderedDict()
-        self._version: int | None = None
+        self._version: tuple[int, int] | None = None
+        """PRAGMA data_version and `Database.item_deletions` when last checked."""
 
     @property
     def held_days(self) -> list[int]:
@@ -79,13 +79,14 @@ class StoryIndex:
 
     async def check(self, conn: aiosqlite.Connection) -> None:
         """At the start of a transaction's use: drop everything if another connection has
-        written to the archive since the last use."""
+        written to the archive since the last use, or this process has deleted items."""
         cursor = await conn.execute("PRAGMA data_version")
         row = await cursor.fetchone()
         assert row is not None
-        if row[0] != self._version:
+        version = (row[0], self._db.item_deletions if self._db is not None else 0)
+        if version != self._version:
             self._days.clear()
-            self._version = row[0]
+            self._version = version
 
     async def days(self, conn: aiosqlite.Connection, wanted: set[int]) -> DayWords:
         """The word index of the `wanted` days, read from SQLite where not held. The lists
@@ -103,20 +104,14 @@ class StoryIndex:
     async def members(self, conn: aiosqlite.Connection, item_ids: Iterable[int]) -> dict[
             int, Member]:
         """The items' fingerprints as story matching reads them; an item without one
-        (deleted, or indexed but never fingerprinted) is left out."""
-        wanted = sorted(set(item_ids))
-        if not wanted:
-            return {}
-        kept = {}
-        for item_id in wanted:
-            for held in self._days.values():
-                member = held.members.get(item_id)
-                if member is not None:
-                    kept[item_id] = member
-                    break
-        found = await _existing(conn, list(kept)) if kept else set()
-        members = {item_id: member for item_id, member in kept.items() if item_id in found}
-        read = await _read_members(conn, [item_id for item_id in wanted if item_id not in kept])
+        (deleted) is left out."""
+        wanted = set(item_ids)
+        members: dict[int, Member] = {}
+        for held in self._days.values():
+            held_members = held.members
+            for item_id in wanted & held_members.keys():
+                members[item_id] = held_members[item_id]
+        read = await _read_members(conn, sorted(wanted - members.keys()))
         for member in read:
             members[member.item_id] = member
             day = self._days.get(day_of(member.published_at))
@@ -189,17 +184,6 @@ def _make_day(rows: list[list[Any]]) -> _Day:
             if len(found) <= COMMON_TERM_ITEMS:
                 found.append(member.item_id)
     return day
-
-
-async def _existing(conn: aiosqlite.Connection, item_ids: list[int]) -> set[int]:
-    cursor = await conn.execute(
-        "SELECT group_concat(item_id) FROM story_fingerprints"
-        " WHERE item_id IN (SELECT value FROM json_each(?))",
-        (json_list(item_ids),),
-    )
-    row = await cursor.fetchone()
-    assert row is not None
-    return set(map(int, row[0].split(","))) if row[0] else set()
 
 
 async def _read_members(conn: aiosqlite.Connection, item_ids: list[int]) -> list[Member]:
