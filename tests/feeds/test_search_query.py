@@ -84,16 +84,20 @@ def test_marked_snippet_is_escaped_before_highlighting() -> None:
     assert marked_to_html(marked) == "a &lt;script&gt; &amp; <b>НКО</b>"
 
 
-async def test_an_archive_from_before_the_stems_only_index_keeps_finding_its_items(
-    tmp_path: Path,
+@pytest.mark.parametrize("first_missing", [11, 14])
+async def test_an_archive_from_before_an_index_change_keeps_finding_its_items(
+    tmp_path: Path, first_missing: int
 ) -> None:
-    # An archive written with the first index (migrations up to 0010), then opened by this
-    # version: migration 0011 rebuilds the index from the items already stored.
+    # An archive written by an earlier version (the first index before 0011; prefix indexes
+    # of three and four letters before 0014), then opened by this version: the migration
+    # rebuilds the index from the items already stored.
     path = tmp_path / "archive.db"
-    async with archive_before(path, 11) as old:
+    async with archive_before(path, first_missing) as old:
         source, _ = await old.sources.add("https://example.kz/rss")
         items = [_item(source.id, 1, "Совет по взаимодействию с НПО",
-                       "Заседание некоммерческих организаций прошло в Астане.", "ru")]
+                       "Заседание некоммерческих организаций прошло в Астане.", "ru"),
+                 _item(source.id, 2, "Үкіметтік емес ұйымдардың форумы",
+                       "Азаматтық қоғам өкілдері жиналды.", "kk")]
         async with old.db.transaction() as conn:
             await insert_new_items(conn, items, [(stem_text(i.title, i.language),
                                                   stem_text(i.text, i.language)) for i in items])
@@ -101,7 +105,13 @@ async def test_an_archive_from_before_the_stems_only_index_keeps_finding_its_ite
     try:
         rows = await archive.db.reader.execute("SELECT name FROM pragma_table_info('items_fts')")
         assert [row[0] for row in await rows.fetchall()] == ["title_stems", "text_stems"]
+        rows = await archive.db.reader.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'items_fts'")
+        assert "prefix = '3'" in (await rows.fetchall())[0][0]
         assert [h.title for h in await archive.search.search("организация")] == [
             "Совет по взаимодействию с НПО"]
+        # A four-letter stem prefix, read from the main index since 0014.
+        assert [h.title for h in await archive.search.search("ұйым")] == [
+            "Үкіметтік емес ұйымдардың форумы"]
     finally:
         await archive.close()
