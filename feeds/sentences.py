@@ -31,6 +31,7 @@ _GLUED_SCRIPTS = re.compile(r"(?<=[а-яёәғқңөұүһі])(?=[A-Za-z]{2})|(?
 _GLUED_CYRILLIC = re.compile(r"(?=[А-ЯЁӘҒҚҢӨҰҮҺІ][а-яёәғқңөұүһі])(?<=[а-яёәғқңөұүһі]{5})")
 _LATIN_PAIR = re.compile(r"[A-Za-z]{2}")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
+_LINE_BREAKS = re.compile(r"\n+")
 
 # Terminal punctuation, optionally followed by closing quotes or brackets.
 _SENTENCE_END = re.compile(r"[.!?](?:[»\"”’)\]]*)$")
@@ -60,9 +61,8 @@ def repair_seams(text: str) -> str:
 def paragraphs(text: str) -> list[str]:
     """Non-empty paragraphs, whitespace collapsed. Single newlines also separate paragraphs:
     feeds use them for line breaks between blocks far more often than inside a sentence."""
-    text = repair_seams(text.replace("\r\n", "\n"))
-    blocks = re.split(r"\n+", text)
-    cleaned = (_SPACES.sub(" ", block).strip() for block in blocks)
+    text = _SPACES.sub(" ", repair_seams(text.replace("\r\n", "\n")))
+    cleaned = (block.strip() for block in _LINE_BREAKS.split(text))
     return [block for block in cleaned if block]
 
 
