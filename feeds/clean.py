@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from itertools import islice
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from feeds.models import Item, ParsedFeed, RawEntry, Source
@@ -125,11 +126,12 @@ def detect_language(text: str, hint: str = "") -> str:
     enough of them, and any text too short to tell."""
     hinted = _hint_language(hint)
     sample = text[:LANGUAGE_SAMPLE_CHARS].lower()
-    cyrillic = len(_CYRILLIC.findall(sample))
     latin = len(_LATIN.findall(sample))
-    if cyrillic == 0 and latin == 0:
+    if latin == 0 and not _CYRILLIC.search(sample):
         return hinted or "ru"
-    if cyrillic < latin:
+    # Fewer Cyrillic letters than Latin ones: counted only up to the Latin count, since a
+    # Cyrillic text has hundreds and counting them all cost more than the rest of cleaning.
+    if sum(1 for _ in islice(_CYRILLIC.finditer(sample), latin)) < latin:
         return "en"
     if _reads_as_kazakh(sample):
         return "kk"

@@ -97,6 +97,22 @@ def test_detect_language(text: str, hint: str, language: str) -> None:
     assert detect_language(text, hint) == language
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcxyzабвгдеёжыәғқңөұүһіїў .,\n1", max_size=700),
+       st.sampled_from(["", "ru", "kk", "en"]))
+def test_a_text_with_fewer_cyrillic_letters_than_latin_ones_is_english(
+        text: str, hint: str) -> None:
+    # detect_language counts Cyrillic letters only up to the Latin count: the verdict must
+    # be the one that counting all of them gives.
+    sample = text[:600].lower()
+    cyrillic = sum(1 for char in sample if char in "абвгдеёжыәғқңөұүһіїў")
+    latin = sum(1 for char in sample if char in "abcxyz")
+    if cyrillic == latin == 0:
+        assert detect_language(text, hint) == (hint or "ru")
+    else:
+        assert (detect_language(text, hint) == "en") == (cyrillic < latin)
+
+
 def test_clean_rss2() -> None:
     items = clean_entries(entries_of("rss2.xml"), SOURCE, NOW)
     # a <guid> identifies its entry within the feed: kept as written, even a relative one
