@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from datetime import UTC, datetime
 
 from aiogram import Bot, Router
@@ -53,6 +55,10 @@ async def digest_reader(archive: Archive, settings: Settings, message: Message) 
 
 def create_router() -> Router:
     router = Router(name="latest")
+    # One /digest at a time per chat: a second one (a double tap) waits for the first to
+    # mark its stories seen, instead of composing the same digest meanwhile. A chat's lock
+    # lives while a request holds or awaits it.
+    digest_turns: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @router.message(on_command("latest"), flags={"throttle": "search"})
     async def latest(message: Message, archive: Archive, settings: Settings) -> None:
@@ -81,18 +87,20 @@ def create_router() -> Router:
                                    "it comes on the schedule they chose. /latest shows the "
                                    "newest news."))
             return
-        subscriber = await digest_reader(archive, settings, message)
-        digest = await compose_digest(archive, subscriber, datetime.now(UTC))
-        if digest is None or not digest.parts:
-            await message.answer(
-                _("No new stories for your digest right now. /latest shows the newest news.")
+        turn = digest_turns.setdefault(message.chat.id, asyncio.Lock())
+        async with turn:
+            subscriber = await digest_reader(archive, settings, message)
+            digest = await compose_digest(archive, subscriber, datetime.now(UTC))
+            if digest is None or not digest.parts:
+                await message.answer(_(
+                    "No new stories for your digest right now. /latest shows the newest news."
+                ))
+                return
+            for part in digest.parts:
+                await message.answer(part)
+            # What the reader has seen now does not come again in their scheduled digest.
+            await archive.digests.mark_delivered(
+                message.chat.id, digest.story_ids, "digest", datetime.now(UTC).timestamp()
             )
-            return
-        for part in digest.parts:
-            await message.answer(part)
-        # What the reader has seen now does not come again in their scheduled digest.
-        await archive.digests.mark_delivered(
-            message.chat.id, digest.story_ids, "digest", datetime.now(UTC).timestamp()
-        )
 
     return router

@@ -192,6 +192,22 @@ async def test_digest_now_sends_the_composed_parts(
     assert "нет новых материалов" in again["text"], "a story the reader has seen came again"
 
 
+async def test_two_digest_requests_at_once_send_the_news_once(
+    archive: Archive, running_bot: BotUnderTest
+) -> None:
+    """A double tap: the second /digest arrives before the first is answered. It waits for
+    the first and finds its stories seen, rather than sending them all again."""
+    await fill(archive)
+    user = running_bot.fake.user(510, language_code="ru")
+    before = len(running_bot.fake.sent_messages(user.id))
+    running_bot.fake.send_text(user, "/digest")
+    running_bot.fake.send_text(user, "/digest")
+    sent = (await running_bot.fake.wait_for_messages(user.id, before + 2))[before:]
+    texts = [message["text"] for message in sent]
+    assert sum("Гранты для НКО" in text for text in texts) == 1, texts
+    assert sum("нет новых материалов" in text for text in texts) == 1, texts
+
+
 async def test_a_flood_of_searches_gets_one_slow_down_not_a_query_each(
     archive: Archive, running_bot: BotUnderTest
 ) -> None:
