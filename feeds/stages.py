@@ -25,7 +25,7 @@ from feeds.clean import clean_entries
 from feeds.models import Item, ParsedFeed, Source, Verdict
 from feeds.parse import parse_feed
 from feeds.stories import Fingerprint, fingerprint
-from feeds.textnorm import stem_text
+from feeds.textnorm import recent_stems, stem_text
 
 T = TypeVar("T")
 
@@ -129,8 +129,9 @@ def summarize_and_stem(
     stems: list[tuple[str, str]] = []
     fingerprints: list[Fingerprint] = []
     for item in items:
-        # The three stages stem the same words: each word of the item is stemmed once.
-        known: dict[str, str] = {}
+        # The three stages stem the same words, and news repeat their word forms: each
+        # word is looked up in the stems of the process's recent items, stemmed if new.
+        known = recent_stems(item.language)
         stems.append((stem_text(item.title, item.language, known),
                        stem_text(item.text, item.language, known)))
         verdict = item.verdict

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from feeds.textnorm import stem, stems, tokenize
+from feeds.textnorm import stem, stems, stems_knowing, tokenize
 
 # Function words and the commonest filler of news prose, as written (normalised: ё→е).
 _FUNCTION_WORDS = """
@@ -40,17 +40,11 @@ def content_stems(text: str, language: str = "", known: dict[str, str] | None = 
     """Stems of the content words of `text`, in order (numbers kept, function words out).
 
     `known`, when given, holds the stems of tokens already stemmed in this `language`
-    (`textnorm.stem_text` fills it): only the others are stemmed, and added to it."""
+    (`textnorm.recent_stems`): only the others are stemmed, and added to it."""
     skip = _function_stems()
     # Function words are dropped before stemming, and what remains is stemmed in one
     # batch (`stems`: a few C calls per text instead of several Python steps per word).
     kept = [token for token in tokenize(text)
             if token not in skip and (len(token) >= 3 or token.isdigit())]
-    if known is None:
-        keys = stems(kept, language)
-    else:
-        missing = [token for token in kept if token not in known]
-        if missing:
-            known.update(zip(missing, stems(missing, language), strict=True))
-        keys = list(map(known.__getitem__, kept))
+    keys = stems(kept, language) if known is None else stems_knowing(kept, language, known)
     return [key for key in keys if key not in skip]

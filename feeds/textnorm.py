@@ -88,6 +88,10 @@ _AFTER_VOWEL = frozenset("мңн")
 _AFTER_VOWEL_ONLY = frozenset({"сы", "сі"})  # «баласы», but «кеңесі» is «кеңес·і»
 
 _local = threading.local()
+_recent_stems: dict[bool, dict[str, str]] = {}
+"""`recent_stems`: for Kazakh texts (True) and the others (False)."""
+RECENT_STEMS_LIMIT = 20_000
+"""Word forms whose stems are remembered per kind of text before starting afresh (~5 MB)."""
 
 
 def _stemmer(language: str) -> Stemmer.Stemmer:
@@ -241,6 +245,30 @@ def stems(tokens: Iterable[str], language: str = "") -> list[str]:
     return list(map(keyed.__getitem__, found))
 
 
+def recent_stems(language: str) -> dict[str, str]:
+    """The stems of the word forms seen lately in texts of `language`, shared by the
+    process, to pass as `known` to `stem_text` and `stopwords.content_stems`: news repeat
+    their word forms, so most of a text's words are looked up rather than stemmed. Only
+    Kazakh differs (`stem` stems any Cyrillic word of a Kazakh text as Kazakh), so Kazakh
+    texts have their own. Bounded: a full one is replaced, never cleared, so a thread
+    still using the old one finishes with it intact (threads only add entries, each one
+    dictionary operation, and a form stemmed twice gets the same stem)."""
+    kazakh = language == "kk"
+    known = _recent_stems.get(kazakh)
+    if known is None or len(known) > RECENT_STEMS_LIMIT:
+        known = _recent_stems[kazakh] = {}
+    return known
+
+
+def stems_knowing(tokens: list[str], language: str, known: dict[str, str]) -> list[str]:
+    """`stems` of the tokens, each taken from `known` when there, the others stemmed
+    together and added to it (`known` holds stems of this `language` only)."""
+    if None in map(known.get, tokens):  # the look-ups stay in C
+        missing = list(set(tokens).difference(known))
+        known.update(zip(missing, stems(missing, language), strict=True))
+    return list(map(known.__getitem__, tokens))
+
+
 def fold_word(word: str) -> str:
     """The normalised token of one word of a prepared (NFC, invisible marks out) text:
     what `tokenize` gives for it, joined when case folding splits it."""
@@ -265,9 +293,8 @@ def fold_words(words: list[str]) -> list[str]:
 
 def stem_text(text: str, language: str = "", known: dict[str, str] | None = None) -> str:
     """The stems of a text joined by spaces: what the archive indexes for word-form search.
-    Each token's stem is also put in `known`, when given (see `stopwords.content_stems`)."""
+    `known`, when given, holds stems of this `language` (see `stems_knowing`)."""
     tokens = tokenize(text)
-    keys = stems(tokens, language)
-    if known is not None:
-        known.update(zip(tokens, keys, strict=True))
-    return " ".join(keys)
+    if known is None:
+        return " ".join(stems(tokens, language))
+    return " ".join(stems_knowing(tokens, language, known))

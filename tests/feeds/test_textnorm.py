@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from feeds import textnorm
 from feeds.textnorm import (
     fold_word,
     fold_words,
@@ -14,6 +15,7 @@ from feeds.textnorm import (
     kazakh_stem,
     looks_kazakh,
     normalize,
+    recent_stems,
     stem,
     stem_text,
     stems,
@@ -111,6 +113,25 @@ _WORDS = st.lists(
 def test_batched_stems_equal_one_by_one(words: list[str], language: str) -> None:
     tokens = [token for word in words for token in tokenize(word)]
     assert stems(tokens, language) == [stem(token, language) for token in tokens]
+
+
+@given(_WORDS)
+def test_every_language_but_kazakh_stems_alike(words: list[str]) -> None:
+    # Why recent_stems keeps one memory for every text that is not Kazakh.
+    for token in (token for word in words for token in tokenize(word)):
+        assert stem(token, "") == stem(token, "ru") == stem(token, "en")
+
+
+def test_recent_stems_are_bounded_and_kazakh_ones_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(textnorm, "RECENT_STEMS_LIMIT", 3)
+    monkeypatch.setattr(textnorm, "_recent_stems", {})
+    russian = recent_stems("ru")
+    assert recent_stems("en") is russian and recent_stems("kk") is not russian
+    assert stem_text("Советы обсудили гранты", "ru", russian) == "совет обсуд грант"
+    assert recent_stems("ru") is russian  # three forms: not over the limit yet
+    stem_text("Общественные советы", "ru", russian)
+    assert recent_stems("ru") == {}  # a fresh one; the full one is left to its users
+    assert russian["общественные"] == "обществен"
 
 
 @given(_WORDS)
