@@ -110,7 +110,7 @@ async def test_an_archive_from_before_an_index_change_keeps_finding_its_items(
         assert "prefix = '3'" in (await rows.fetchall())[0][0]
         assert [h.title for h in await archive.search.search("организация")] == [
             "Совет по взаимодействию с НПО"]
-        # A four-letter stem prefix, read from the main index since 0014.
+        # A Kazakh query («ұйым», the stored stem of «ұйымдардың») after the rebuild.
         assert [h.title for h in await archive.search.search("ұйым")] == [
             "Үкіметтік емес ұйымдардың форумы"]
     finally:
