@@ -67,19 +67,30 @@ class Fingerprint:
 
     title: frozenset[str]  # content-word stems of the headline
     words: frozenset[str]  # of the headline and the lead
-    # Derived once: an item is compared with up to twenty others.
+    # Derived once, where the fingerprint is made (a worker process, in large polls): an
+    # item is compared with up to twenty others, and the store transaction, which a
+    # poll's feeds take one at a time, only reads these.
     narrow: frozenset[str] = field(init=False, repr=False, compare=False)
     """`words` without the generic vocabulary (`specific`)."""
     numbers: frozenset[str] = field(init=False, repr=False, compare=False)
     """The figures of the headline."""
+    terms: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    """The words the story word index finds the item by (`index_terms`)."""
+    encoded: tuple[str, str] = field(init=False, repr=False, compare=False)
+    """The fingerprint as the archive keeps it (`encode`)."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "narrow", specific(self.words))
+        narrow = specific(self.words)
+        object.__setattr__(self, "narrow", narrow)
         object.__setattr__(self, "numbers", frozenset(filter(str.isdecimal, self.title)))
+        object.__setattr__(self, "terms",
+                           tuple(_index_terms(narrow & self.title, narrow - self.title)))
+        object.__setattr__(self, "encoded", (" ".join(sorted(self.title)),
+                                             " ".join(sorted(self.words - self.title))))
 
     def encode(self) -> tuple[str, str]:
         """(headline stems, lead-only stems), space-separated, for the archive."""
-        return " ".join(sorted(self.title)), " ".join(sorted(self.words - self.title))
+        return self.encoded
 
     @classmethod
     def decode(cls, title: str, lead: str) -> Fingerprint:
@@ -129,7 +140,7 @@ def index_terms(fp: Fingerprint) -> list[str]:
     """The words an item is found by when a new item looks for its twins: its specific
     words without figures (years and counts are everywhere), the headline's first, then
     the lead's longest (long stems are the rarer ones), at most `INDEX_TERMS`."""
-    return _index_terms(fp.narrow & fp.title, fp.narrow - fp.title)
+    return list(fp.terms)
 
 
 def stored_index_terms(title: str, lead: str) -> list[str]:

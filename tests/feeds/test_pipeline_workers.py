@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import os
 from pathlib import Path
+
+import pytest
 
 from feeds.archive import Archive, connect_archive
 from feeds.classify import Classifier
 from feeds.fetch import Fetcher
 from feeds.pipeline import PipelineContext, poll_all, probe_feed
-from feeds.stages import cpu_workers
+from feeds.stages import WORKER_NICENESS, cpu_workers
 from tests.fakes.feed_server import FeedEntry, FeedServer, rss_document
 
 NOW = 1_900_000_000.0
@@ -88,3 +93,12 @@ async def test_a_context_with_another_classifier_classifies_with_its_own(
             kept = await probe_feed(ctx, server.url("/feed.xml"))
     assert (probe.item_count, probe.kept_count, probe.title) == (3, 0, "Feed 0")
     assert kept.kept_count == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="process priorities are a POSIX feature")
+async def test_worker_processes_run_below_the_bot() -> None:
+    """The CPU stages take what the cores have left after the bot and its writer."""
+    niceness = functools.partial(os.getpriority, os.PRIO_PROCESS, 0)
+    async with cpu_workers(Classifier.load()) as workers:
+        theirs = await asyncio.get_running_loop().run_in_executor(workers.executor, niceness)
+    assert theirs == min(niceness() + WORKER_NICENESS, 19)
