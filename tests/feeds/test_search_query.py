@@ -84,13 +84,13 @@ def test_marked_snippet_is_escaped_before_highlighting() -> None:
     assert marked_to_html(marked) == "a &lt;script&gt; &amp; <b>НКО</b>"
 
 
-@pytest.mark.parametrize("first_missing", [11, 14])
+@pytest.mark.parametrize("first_missing", [11, 14, 15])
 async def test_an_archive_from_before_an_index_change_keeps_finding_its_items(
     tmp_path: Path, first_missing: int
 ) -> None:
     # An archive written by an earlier version (the first index before 0011; prefix indexes
-    # of three and four letters before 0014), then opened by this version: the migration
-    # rebuilds the index from the items already stored.
+    # of three and four letters before 0014, of three before 0015), then opened by this
+    # version: the migration rebuilds the index from the items already stored.
     path = tmp_path / "archive.db"
     async with archive_before(path, first_missing) as old:
         source, _ = await old.sources.add("https://example.kz/rss")
@@ -107,11 +107,16 @@ async def test_an_archive_from_before_an_index_change_keeps_finding_its_items(
         assert [row[0] for row in await rows.fetchall()] == ["title_stems", "text_stems"]
         rows = await archive.db.reader.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'items_fts'")
-        assert "prefix = '3'" in (await rows.fetchall())[0][0]
+        assert "prefix" not in (await rows.fetchall())[0][0]
         assert [h.title for h in await archive.search.search("организация")] == [
             "Совет по взаимодействию с НПО"]
         # A Kazakh query («ұйым», the stored stem of «ұйымдардың») after the rebuild.
         assert [h.title for h in await archive.search.search("ұйым")] == [
             "Үкіметтік емес ұйымдардың форумы"]
+        # Kazakh words typed in part: stem prefixes of three and four letters («қоға» and
+        # «үкімет» are stored), read from the main index's term range.
+        for partial in ("қоғ", "үкім"):
+            assert [h.title for h in await archive.search.search(partial)] == [
+                "Үкіметтік емес ұйымдардың форумы"], partial
     finally:
         await archive.close()
