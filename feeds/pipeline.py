@@ -29,7 +29,14 @@ from feeds.fetch import Fetcher
 from feeds.models import FeedStatus, FetchResult, Item, ParsedFeed, Source
 from feeds.parse import looks_like_html_page
 from feeds.schedule import failed, succeeded
-from feeds.stages import CpuWorkers, classify_items, read_feed, run_stage, summarize_and_stem
+from feeds.stages import (
+    CpuWorkers,
+    classify_items,
+    item_text,
+    read_feed,
+    run_stage,
+    summarize_and_stem,
+)
 from feeds.stories import Fingerprint
 
 log = logging.getLogger(__name__)
@@ -116,9 +123,13 @@ async def refresh(ctx: PipelineContext, source: Source) -> RefreshReport:
     await classify_items(ctx, fresh)
     kept = [item for item in fresh if item.verdict is not None and item.verdict.relevant]
     await article.expand_teasers(ctx.fetcher, kept)
-    summaries, stems, fingerprints = await run_stage(ctx, summarize_and_stem, fresh)
-    for item, summary in zip(fresh, summaries, strict=True):
-        item.summary = summary
+    matched = [item.verdict.matched if item.verdict is not None and item.verdict.relevant
+               else None for item in fresh]
+    summaries, stems, fingerprints = await run_stage(
+        ctx, summarize_and_stem, [item_text(item) for item in fresh], matched)
+    for item, terms, summary in zip(fresh, matched, summaries, strict=True):
+        if terms is not None:
+            item.summary = summary
 
     status = FeedStatus.WARNING if parsed.warning else FeedStatus.OK
     state = succeeded(source, fetched, now, ctx.interval, status, parsed.warning)

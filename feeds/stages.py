@@ -112,45 +112,51 @@ def read_feed(body: bytes, url: str, content_type: str, source: Source,
     return dataclasses.replace(parsed, entries=[]), clean_entries(parsed, source, now)
 
 
+ItemText = tuple[str, str, str]
+"""An item's title, text and language: all the CPU stages after cleaning read of it, and
+all of it that goes to a worker process (each way a crossing pickles what it carries;
+whole items cost some ten times as much)."""
+
+
+def item_text(item: Item) -> ItemText:
+    return item.title, item.text, item.language
+
+
 async def classify_items(ctx: StageContext, items: list[Item]) -> None:
     """Set every item's verdict, by the context's classifier."""
+    texts = [item_text(item) for item in items]
     workers = ctx.workers
     if workers is not None and workers.classifier is ctx.classifier:
-        verdicts = await run_stage(ctx, _classify_all, None, items)
+        verdicts = await run_stage(ctx, _classify_all, None, texts)
     else:  # the workers' copy may be an older classifier than this context's
         async with ctx.turn:
-            verdicts = await asyncio.to_thread(_classify_all, ctx.classifier, items)
+            verdicts = await asyncio.to_thread(_classify_all, ctx.classifier, texts)
     for item, verdict in zip(items, verdicts, strict=True):
         item.verdict = verdict
 
 
-def _classify_all(classifier: Classifier | None, items: list[Item]) -> list[Verdict]:
+def _classify_all(classifier: Classifier | None, texts: list[ItemText]) -> list[Verdict]:
     """Verdicts by `classifier`, or, in a worker process, by its own (None)."""
     judge = classifier or _own_classifier
     assert judge is not None
-    return [judge.classify(item.title, item.text, item.language) for item in items]
+    return [judge.classify(title, text, language) for title, text, language in texts]
 
 
 def summarize_and_stem(
-    items: list[Item],
+    texts: list[ItemText], matched: list[list[str] | None],
 ) -> tuple[list[str | None], list[tuple[str, str]], list[Fingerprint]]:
-    """The items' summaries (new for the kept ones); the title and text stems of every
-    item (for search) and its fingerprint (for stories), so that the store transaction
-    does no CPU work."""
+    """For each item: its summary when it is kept (`matched`: the terms it matched, None
+    for an item not kept, which gets None); its title and text stems (for search) and its
+    fingerprint (for stories), so that the store transaction does no CPU work."""
     summaries: list[str | None] = []
     stems: list[tuple[str, str]] = []
     fingerprints: list[Fingerprint] = []
-    for item in items:
+    for (title, text, language), terms in zip(texts, matched, strict=True):
         # The three stages stem the same words, and news repeat their word forms: each
         # word is looked up in the stems of the process's recent items, stemmed if new.
-        known = recent_stems(item.language)
-        stems.append((stem_text(item.title, item.language, known),
-                       stem_text(item.text, item.language, known)))
-        verdict = item.verdict
-        summary = item.summary
-        if verdict is not None and verdict.relevant:
-            summary = summarize.summarize(item.title, item.text, item.language,
-                                          verdict.matched, known)
-        summaries.append(summary)
-        fingerprints.append(fingerprint(item.title, item.text, item.language, known))
+        known = recent_stems(language)
+        stems.append((stem_text(title, language, known), stem_text(text, language, known)))
+        summaries.append(None if terms is None else
+                         summarize.summarize(title, text, language, terms, known))
+        fingerprints.append(fingerprint(title, text, language, known))
     return summaries, stems, fingerprints
