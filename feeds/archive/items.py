@@ -102,11 +102,11 @@ async def _stored_guids(
     for source_id, guids in _by_source(keys).items():
         for start in range(0, len(guids), _IN_CHUNK):
             chunk = guids[start:start + _IN_CHUNK]
-            cursor = await conn.execute(
+            rows = await conn.execute_fetchall(
                 f"SELECT guid FROM items WHERE source_id = ? AND guid IN ({_marks(chunk)})",
                 (source_id, *chunk),
             )
-            found.update((source_id, row[0]) for row in await cursor.fetchall())
+            found.update((source_id, row[0]) for row in rows)
     return found
 
 
@@ -115,10 +115,10 @@ async def _stored_urls(conn: aiosqlite.Connection, urls: Sequence[str]) -> set[s
     found: set[str] = set()
     for start in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[start:start + _IN_CHUNK]
-        cursor = await conn.execute(
+        rows = await conn.execute_fetchall(
             f"SELECT canonical_url FROM items WHERE canonical_url IN ({_marks(chunk)})", chunk
         )
-        found.update(row[0] for row in await cursor.fetchall())
+        found.update(row[0] for row in rows)
     return found
 
 
@@ -129,11 +129,11 @@ async def _ids_of(
     for source_id, guids in _by_source(keys).items():
         for start in range(0, len(guids), _IN_CHUNK):
             chunk = guids[start:start + _IN_CHUNK]
-            cursor = await conn.execute(
+            rows = await conn.execute_fetchall(
                 f"SELECT id, guid FROM items WHERE source_id = ? AND guid IN ({_marks(chunk)})",
                 (source_id, *chunk),
             )
-            ids.update(((source_id, row[1]), row[0]) for row in await cursor.fetchall())
+            ids.update(((source_id, row[1]), row[0]) for row in rows)
     return ids
 
 

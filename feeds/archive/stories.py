@@ -226,9 +226,7 @@ async def assign_stories(conn: aiosqlite.Connection, items: list[Item],
     new = {item.id for item in stored}
     members = await index.members(
         conn, (other for others in ranked for other in others if other not in new))
-    cursor = await conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stories")
-    row = await cursor.fetchone()
-    assert row is not None
+    (row,) = await conn.execute_fetchall("SELECT COALESCE(MAX(id), 0) + 1 FROM stories")
     # Story ids are given here as SQLite would give them one insert at a time (the
     # largest id plus one): the write lock keeps anyone else from inserting meanwhile.
     plan = await asyncio.to_thread(_plan, stored, prints, ranked, members, int(row[0]))

@@ -80,9 +80,7 @@ class StoryIndex:
     async def check(self, conn: aiosqlite.Connection) -> None:
         """At the start of a transaction's use: drop everything if another connection has
         written to the archive since the last use, or this process has deleted items."""
-        cursor = await conn.execute("PRAGMA data_version")
-        row = await cursor.fetchone()
-        assert row is not None
+        (row,) = await conn.execute_fetchall("PRAGMA data_version")
         version = (row[0], self._db.item_deletions if self._db is not None else 0)
         if version != self._version:
             self._days.clear()
@@ -160,14 +158,12 @@ def day_of(timestamp: float) -> int:
 
 async def _read_day(conn: aiosqlite.Connection, day: int) -> _Day:
     """One day of the word index, made from the fingerprints of the day's items."""
-    cursor = await conn.execute(  # one row back (see _read_members)
+    (row,) = await conn.execute_fetchall(  # one row back (see _read_members)
         "SELECT json_group_array(json_array(item_id, story_id, source_id, published_at,"
         " title, lead)) FROM story_fingerprints"
         " WHERE published_at >= ? AND published_at < ?",
         (day * DAY_SECONDS, (day + 1) * DAY_SECONDS),
     )
-    row = await cursor.fetchone()
-    assert row is not None
     # A busy day is a thousand fingerprints or more: CPU work, off the event loop.
     return await asyncio.to_thread(_make_day, json.loads(row[0]))
 
@@ -191,14 +187,12 @@ async def _read_members(conn: aiosqlite.Connection, item_ids: list[int]) -> list
         return []
     # One row back: a statement's every row costs a trip through the interpreter lock,
     # which the CPU stages may hold.
-    cursor = await conn.execute(
+    (row,) = await conn.execute_fetchall(
         "SELECT json_group_array(json_array(item_id, story_id, source_id, published_at,"
         " title, lead)) FROM story_fingerprints"
         " WHERE item_id IN (SELECT value FROM json_each(?))",
         (json_list(item_ids),),
     )
-    row = await cursor.fetchone()
-    assert row is not None
     return [Member.decode(*fields) for fields in json.loads(row[0])]
 
 
