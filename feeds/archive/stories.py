@@ -24,6 +24,7 @@ from feeds.archive.db import Database
 from feeds.archive.story_index import (
     COMMON_TERM_ITEMS,
     DayWords,
+    Postings,
     StoryIndex,
     day_of,
     json_list,
@@ -140,12 +141,11 @@ def _plan(stored: list[Item], fingerprints: list[Fingerprint], ranked: list[list
     return plan
 
 
-def _postings(stored: list[Item], terms: list[list[str]]) -> list[tuple[int, str, int]]:
-    """The word index's new postings: (day, word, item) for each item's index words."""
+def _postings(stored: list[Item], terms: list[list[str]]) -> list[Postings]:
+    """The word index's new postings: each item's day, index words and id."""
     return [
-        (day_of(item.published_at), term, item.id)
+        (day_of(item.published_at), item_terms, item.id)
         for item, item_terms in zip(stored, terms, strict=True) if item.id is not None
-        for term in item_terms
     ]
 
 

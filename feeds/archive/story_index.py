@@ -46,6 +46,8 @@ of it the words and half every item's `Member` (tracemalloc, the ingest bench's 
 and takes 0.06 s to make."""
 DAY_SECONDS = 86_400
 
+Postings = tuple[int, list[str], int]
+"""An item's entries in the word index: its day, its index words and its id."""
 DayWords = dict[int, dict[str, list[int]]]
 """Days of the word index: day -> word -> its first items (COMMON_TERM_ITEMS + 1 at
 most: a word with more is common that day), in ascending order."""
@@ -117,9 +119,9 @@ class StoryIndex:
                 day.members[member.item_id] = member
         return members
 
-    def remember(self, postings: list[tuple[int, str, int]], members: list[Member],
+    def remember(self, postings: list[Postings], members: list[Member],
                  searched_from: int) -> None:
-        """Take in what the open transaction wrote: index `postings` (day, word, item) in
+        """Take in what the open transaction wrote: index `postings` (day, words, item) in
         ascending item order and the new items as `members`, and drop the days before
         `searched_from`, no longer searched; once it commits, and only into the days held
         (a day not held is made whole when needed)."""
@@ -127,17 +129,19 @@ class StoryIndex:
             return
         self._db.after_commit(lambda: self._take(postings, members, searched_from))
 
-    def _take(self, postings: list[tuple[int, str, int]], members: list[Member],
+    def _take(self, postings: list[Postings], members: list[Member],
               searched_from: int) -> None:
         for day_number in [day for day in self._days if day < searched_from]:
             del self._days[day_number]
-        for day_number, word, item_id in postings:
+        for day_number, words, item_id in postings:
             day = self._days.get(day_number)
             if day is None:
                 continue
-            found = day.words.setdefault(word, [])
-            if len(found) <= COMMON_TERM_ITEMS:
-                found.append(item_id)
+            index = day.words
+            for word in words:
+                found = index.setdefault(word, [])
+                if len(found) <= COMMON_TERM_ITEMS:
+                    found.append(item_id)
         for member in members:
             day = self._days.get(day_of(member.published_at))
             if day is not None:
