@@ -38,8 +38,11 @@ _DROPPED_BLOCK = re.compile(
 )
 _BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(_BLOCK_TAGS)})\b{_ATTRIBUTES}/?>", re.IGNORECASE)
 _ANY_TAG = re.compile(rf"</?[a-zA-Z][\w:-]*{_ATTRIBUTES}>|<![^>]*>|<\?[^>]*>")
-_SPACES = re.compile(r"[^\S\n]+")
-_NEWLINES = re.compile(r"\s*\n\s*")
+# Whitespace runs that are not one plain space already, and line breaks with the spaces
+# around them (only spaces and line breaks are left by then). Each begins with a character
+# it takes, so that the regular expression engine skips to where one stands.
+_SPACES = re.compile(r"[^\S\n ][^\S\n]*| [^\S\n]+")
+_NEWLINES = re.compile(r" ?\n[ \n]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _MARKUP_HINT = re.compile(r"[<&]")
 _TRACKING_PARAMS = frozenset({

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from feeds.sentences import balanced_quotes, ends_sentence, repair_seams, split_sentences
+from feeds.sentences import (
+    balanced_quotes,
+    ends_sentence,
+    paragraphs,
+    repair_seams,
+    split_sentences,
+)
 
 
 @pytest.mark.parametrize(
@@ -18,16 +24,24 @@ from feeds.sentences import balanced_quotes, ends_sentence, repair_seams, split_
         ("17 апреляПо состоянию", "17 апреля\n\nПо состоянию"),
         ("хабарлайдыMassaget.kzтілшісі", "хабарлайды Massaget.kz тілшісі"),
         ("пропустил бой., Добавим, что", "пропустил бой. Добавим, что"),
+        ("ҮЕҰ-лар NGOмен және Kazinform", "ҮЕҰ-лар NGO мен және Kazinform"),
+        ("жобасынZe", "жобасын Ze"),
         # Left alone: initials, abbreviations, domain names, names in camel case.
         ("А.Иванов сказал", "А.Иванов сказал"),
         ("т.е. нет", "т.е. нет"),
         ("сайт Tengrinews.kz сообщил", "сайт Tengrinews.kz сообщил"),
         ("АО «КазМунайГаз» и ҚазАқпарат", "АО «КазМунайГаз» и ҚазАқпарат"),
         ("«ЦентрКредит» и «КазАвтоЖол»", "«ЦентрКредит» и «КазАвтоЖол»"),
+        ("аbв и вbа", "аbв и вbа"),  # one Latin letter among Cyrillic ones is a look-alike
     ],
 )
 def test_seams(glued: str, repaired: str) -> None:
     assert repair_seams(glued) == repaired
+
+
+def test_paragraphs_collapse_every_kind_of_space_run() -> None:
+    text = "  Первый \t\u00a0абзац\u2009 и\u202fтак. \r\n\n \n Второй  абзац "
+    assert paragraphs(text) == ["Первый абзац и так.", "Второй абзац"]
 
 
 @pytest.mark.parametrize(
