@@ -38,11 +38,6 @@ _DROPPED_BLOCK = re.compile(
 )
 _BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(_BLOCK_TAGS)})\b{_ATTRIBUTES}/?>", re.IGNORECASE)
 _ANY_TAG = re.compile(rf"</?[a-zA-Z][\w:-]*{_ATTRIBUTES}>|<![^>]*>|<\?[^>]*>")
-# Whitespace runs that are not one plain space already, and line breaks with the spaces
-# around them (only spaces and line breaks are left by then). Each begins with a character
-# it takes, so that the regular expression engine skips to where one stands.
-_SPACES = re.compile(r"[^\S\n ][^\S\n]*| [^\S\n]+")
-_NEWLINES = re.compile(r" ?\n[ \n]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _MARKUP_HINT = re.compile(r"[<&]")
 _TRACKING_PARAMS = frozenset({
@@ -65,9 +60,10 @@ LANGUAGE_SAMPLE_CHARS = 600  # enough letters to tell three languages apart
 
 
 def _normalise_spaces(text: str) -> str:
+    """One line per non-blank line of `text`, its runs of whitespace made one space."""
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _SPACES.sub(" ", text.replace("\xa0", " "))
-    return _NEWLINES.sub("\n", text).strip()
+    # str.split() knows the same whitespace as the regex \s, and is several times faster.
+    return "\n".join(filter(None, (" ".join(line.split()) for line in text.split("\n"))))
 
 
 def html_to_text(html_text: str) -> str:
