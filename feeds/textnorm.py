@@ -40,7 +40,7 @@ _LATIN_TO_CYRILLIC = str.maketrans(
 )
 # Zero-width and direction marks carry no meaning in a word and break matching.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e"))
-_INVISIBLE_RE = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
+_INVISIBLE_OR_SURROGATE_RE = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "\ud800-\udfff]")
 
 # Kazakh is agglutinative and has no Snowball stemmer: strip the commonest inflectional
 # endings (case, plural, possessive, a few derivational), longest first, keeping a stem of
@@ -111,11 +111,9 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 
 def strip_invisible(text: str) -> str:
     """Drop zero-width and bidi control characters and lone surrogates."""
-    if _INVISIBLE_RE.search(text):
-        text = text.translate(_INVISIBLE)
-    if _SURROGATE_RE.search(text):
-        text = _SURROGATE_RE.sub("", text)
-    return text
+    if _INVISIBLE_OR_SURROGATE_RE.search(text) is None:  # nearly every text: one pass
+        return text
+    return _SURROGATE_RE.sub("", text.translate(_INVISIBLE))
 
 
 def normalize(text: str) -> str:
