@@ -121,10 +121,9 @@ async def refresh(ctx: PipelineContext, source: Source) -> RefreshReport:
     fresh = await _not_stored(ctx.archive, source.id, items)
 
     await classify_items(ctx, fresh)
-    kept = [item for item in fresh if item.verdict is not None and item.verdict.relevant]
+    matched = [_terms_if_kept(item) for item in fresh]
+    kept = [item for item, terms in zip(fresh, matched, strict=True) if terms is not None]
     await article.expand_teasers(ctx.fetcher, kept)
-    matched = [item.verdict.matched if item.verdict is not None and item.verdict.relevant
-               else None for item in fresh]
     summaries, stems, fingerprints = await run_stage(
         ctx, summarize_and_stem, [item_text(item) for item in fresh], matched)
     for item, terms, summary in zip(fresh, matched, summaries, strict=True):
@@ -198,6 +197,13 @@ async def probe_feed(ctx: PipelineContext, url: str) -> FeedProbe:
     probe.item_count = len(items)
     probe.kept_count = sum(1 for item in items if item.verdict and item.verdict.relevant)
     return probe
+
+
+def _terms_if_kept(item: Item) -> list[str] | None:
+    """The terms a kept (relevant) item matched, which its summary favours; None for an
+    item not kept, which gets no summary."""
+    verdict = item.verdict
+    return verdict.matched if verdict is not None and verdict.relevant else None
 
 
 # --- state of the feed ----------------------------------------------------------------------

@@ -139,7 +139,7 @@ def _classify_all(classifier: Classifier | None, texts: list[ItemText]) -> list[
     """Verdicts by `classifier`, or, in a worker process, by its own (None)."""
     judge = classifier or _own_classifier
     assert judge is not None
-    return [judge.classify(title, text, language) for title, text, language in texts]
+    return judge.classify_many(texts)
 
 
 def summarize_and_stem(
