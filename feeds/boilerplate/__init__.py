@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from feeds.boilerplate.hints import Hints, fold, hints_of, may_match
+
 PATTERN_FILES: tuple[str, ...] = ("common", "ru", "kk", "en")
 KINDS: tuple[str, ...] = ("footer", "drop", "strip_lead", "strip_tail")
 
@@ -33,6 +35,8 @@ class Pattern:
     kind: str
     name: str
     regex: re.Pattern[str]
+    hints: Hints | None = None
+    """Folded strings one of which every match contains (feeds/boilerplate/hints.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +50,15 @@ class Boilerplate:
 
     def starts_footer(self, paragraph: str) -> bool:
         """True when `paragraph` is where the page footer begins."""
-        return any(p.regex.search(paragraph) for p in self.footer)
+        folded = fold(paragraph)
+        return any(may_match(p.hints, folded) and p.regex.search(paragraph)
+                   for p in self.footer)
 
     def dropping(self, sentence: str) -> Pattern | None:
         """The drop pattern `sentence` matches, if any (a sentence to leave out whole)."""
-        return next((p for p in self.drop if p.regex.search(sentence)), None)
+        folded = fold(sentence)
+        return next((p for p in self.drop
+                     if may_match(p.hints, folded) and p.regex.search(sentence)), None)
 
     def strip_leads(self, text: str) -> str:
         """`text` without the dateline it starts with, if any."""
@@ -61,8 +69,10 @@ class Boilerplate:
     def strip(self, sentence: str) -> str:
         """`sentence` without its dateline and outlet attribution."""
         sentence = self.strip_leads(sentence)
+        folded = fold(sentence)
         for pattern in self.strip_tail:
-            sentence = pattern.regex.sub("", sentence, count=1)
+            if may_match(pattern.hints, folded):
+                sentence = pattern.regex.sub("", sentence, count=1)
         return sentence.strip()
 
     def matches(self, text: str) -> list[Pattern]:
@@ -77,7 +87,7 @@ def _compile(language: str, kind: str, entry: dict[str, object]) -> Pattern:
         regex = re.compile(source, flags)
     except re.error as exc:
         raise ValueError(f"boilerplate/{language}.toml: {kind} {name!r}: {exc}") from exc
-    return Pattern(language=language, kind=kind, name=name, regex=regex)
+    return Pattern(language=language, kind=kind, name=name, regex=regex, hints=hints_of(regex))
 
 
 def read_patterns(language: str) -> list[Pattern]:
