@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from feeds.boilerplate.hints import Hints, fold, hints_of, may_match
+from feeds.boilerplate.hints import Hints, fold, hints_of, may_match, union
 
 PATTERN_FILES: tuple[str, ...] = ("common", "ru", "kk", "en")
 KINDS: tuple[str, ...] = ("footer", "drop", "strip_lead", "strip_tail")
@@ -47,16 +47,22 @@ class Boilerplate:
     drop: tuple[Pattern, ...]
     strip_lead: tuple[Pattern, ...]
     strip_tail: tuple[Pattern, ...]
+    # The hints of each kind together: a text holding none is matched by no pattern of it.
+    footer_hints: Hints | None = None
+    drop_hints: Hints | None = None
+    strip_tail_hints: Hints | None = None
 
     def starts_footer(self, paragraph: str) -> bool:
         """True when `paragraph` is where the page footer begins."""
         folded = fold(paragraph)
-        return any(may_match(p.hints, folded) and p.regex.search(paragraph)
-                   for p in self.footer)
+        return may_match(self.footer_hints, folded) and any(
+            may_match(p.hints, folded) and p.regex.search(paragraph) for p in self.footer)
 
     def dropping(self, sentence: str) -> Pattern | None:
         """The drop pattern `sentence` matches, if any (a sentence to leave out whole)."""
         folded = fold(sentence)
+        if not may_match(self.drop_hints, folded):
+            return None
         return next((p for p in self.drop
                      if may_match(p.hints, folded) and p.regex.search(sentence)), None)
 
@@ -70,9 +76,10 @@ class Boilerplate:
         """`sentence` without its dateline and outlet attribution."""
         sentence = self.strip_leads(sentence)
         folded = fold(sentence)
-        for pattern in self.strip_tail:
-            if may_match(pattern.hints, folded):
-                sentence = pattern.regex.sub("", sentence, count=1)
+        if may_match(self.strip_tail_hints, folded):
+            for pattern in self.strip_tail:
+                if may_match(pattern.hints, folded):
+                    sentence = pattern.regex.sub("", sentence, count=1)
         return sentence.strip()
 
     def matches(self, text: str) -> list[Pattern]:
@@ -114,4 +121,7 @@ def load() -> Boilerplate:
     return Boilerplate(
         footer=of("footer"), drop=of("drop"), strip_lead=of("strip_lead"),
         strip_tail=of("strip_tail"),
+        footer_hints=union(p.hints for p in of("footer")),
+        drop_hints=union(p.hints for p in of("drop")),
+        strip_tail_hints=union(p.hints for p in of("strip_tail")),
     )

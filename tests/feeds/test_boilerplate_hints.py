@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feeds import boilerplate
-from feeds.boilerplate.hints import fold, hints_of, may_match
+from feeds.boilerplate.hints import fold, hints_of, may_match, union
 
 
 @pytest.mark.parametrize(
@@ -46,6 +46,14 @@ def test_a_text_without_a_hint_cannot_match() -> None:
     assert may_match(hints, fold("ЧИТАЙТЕ также на сайте"))
     assert not may_match(hints, fold("Совет обсудил закон"))
     assert may_match(None, "")  # no hints: always searched
+
+
+def test_a_kind_has_hints_only_when_each_of_its_patterns_has() -> None:
+    assert union([frozenset({"фото"}), frozenset({"видео", "фото"})]) == {"фото", "видео"}
+    assert union([frozenset({"фото"}), None]) is None
+    rules = boilerplate.load()
+    assert rules.footer_hints == union(p.hints for p in rules.footer)
+    assert rules.footer_hints is not None and "©" in rules.footer_hints
 
 
 def _hinted_patterns() -> list[boilerplate.Pattern]:
