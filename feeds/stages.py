@@ -115,7 +115,7 @@ def read_feed(body: bytes, url: str, content_type: str, source: Source,
 ItemText = tuple[str, str, str]
 """An item's title, text and language: all the CPU stages after cleaning read of it, and
 all of it that goes to a worker process (each way a crossing pickles what it carries;
-whole items cost some ten times as much)."""
+whole items cost four times as much)."""
 
 
 def item_text(item: Item) -> ItemText:
