@@ -79,7 +79,9 @@ class Boilerplate:
         if may_match(self.strip_tail_hints, folded):
             for pattern in self.strip_tail:
                 if may_match(pattern.hints, folded):
-                    sentence = pattern.regex.sub("", sentence, count=1)
+                    cut = pattern.regex.sub("", sentence, count=1)
+                    if cut != sentence:  # the next patterns see the sentence as cut
+                        sentence, folded = cut, fold(cut)
         return sentence.strip()
 
     def matches(self, text: str) -> list[Pattern]:
